@@ -1,0 +1,96 @@
+"""Article records → a NetworkX graph of stories and outlets.
+
+Nodes: stories keyed by canonical URL, outlets keyed ``outlet:<domain>``; attribute ``kind`` tells
+them apart. Edges: ``related`` (story → story, from the article to the entry it lists) and
+``published_by`` (story → outlet). Attribute values are only str, int, float or bool, and a
+missing value is an absent attribute, never a fake 0.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+import networkx as nx
+
+from .records import Article, Story
+
+__all__ = ["build_graph", "outlet_node", "STORY", "OUTLET", "RELATED", "PUBLISHED_BY", "story_nodes", "outlet_nodes"]
+
+STORY, OUTLET = "story", "outlet"
+RELATED, PUBLISHED_BY = "related", "published_by"
+
+
+def outlet_node(domain: str) -> str:
+    """Node key of an outlet."""
+    return f"outlet:{domain}"
+
+
+def build_graph(articles: Iterable[Article]) -> nx.DiGraph:
+    """One story node per canonical URL (file data wins over related entries), one node per outlet."""
+    articles = list(articles)
+    files = {article.story.key: article.story for article in articles}
+    alias_of = {alias: key for key, story in files.items() for alias in story.aliases if alias not in files}
+    stories: dict[str, Story] = dict(files)
+    edges: list[tuple[str, str]] = []
+    for article in articles:
+        source = article.story.key
+        for entry in article.related:
+            target = alias_of.get(entry.key, entry.key)
+            if target == source:
+                continue
+            known = stories.get(target)
+            if known is None:
+                stories[target] = entry if target == entry.key else entry._replace(key=target)
+            elif target not in files:
+                stories[target] = _fill_missing(known, entry)
+            edges.append((source, target))
+
+    graph = nx.DiGraph()
+    outlet_names: dict[str, Counter] = {}
+    for key, story in stories.items():
+        graph.add_node(key, **_story_attributes(story, has_file=key in files))
+        if story.outlet_name:
+            outlet_names.setdefault(story.outlet, Counter())[story.outlet_name] += 1
+    graph.add_edges_from(edges, kind=RELATED)
+    counts = Counter(story.outlet for story in stories.values())
+    for domain, count in sorted(counts.items()):
+        names = outlet_names.get(domain)
+        name = names.most_common(1)[0][0] if names else domain
+        graph.add_node(outlet_node(domain), kind=OUTLET, name=name, domain=domain, stories=count)
+    graph.add_edges_from(((key, outlet_node(story.outlet)) for key, story in stories.items()), kind=PUBLISHED_BY)
+    return graph
+
+
+def story_nodes(graph: nx.Graph) -> list[str]:
+    """Keys of the story nodes, in graph order."""
+    return [node for node, kind in graph.nodes(data="kind") if kind == STORY]
+
+
+def outlet_nodes(graph: nx.Graph) -> list[str]:
+    """Keys of the outlet nodes, in graph order."""
+    return [node for node, kind in graph.nodes(data="kind") if kind == OUTLET]
+
+
+def _fill_missing(known: Story, other: Story) -> Story:
+    """A story seen only in related lists: keep the first description, fill its gaps from later ones."""
+    updates = {name: getattr(other, name) for name in ("title", "excerpt", "outlet_name", "published", "quality")
+               if getattr(known, name) is None and getattr(other, name) is not None}
+    return known._replace(**updates) if updates else known
+
+
+def _story_attributes(story: Story, *, has_file: bool) -> dict:
+    attributes = {"kind": STORY, "url": story.url, "outlet": story.outlet, "has_file": has_file}
+    if story.title is not None:
+        attributes["title"] = story.title
+    if story.excerpt is not None:
+        attributes["excerpt"] = story.excerpt
+    if story.outlet_name is not None:
+        attributes["outlet_name"] = story.outlet_name
+    if story.published is not None:
+        attributes["published"] = story.published.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if story.quality is not None:
+        attributes["quality"] = story.quality
+    if story.topics:
+        attributes["topics"] = "; ".join(story.topics)
+    return attributes

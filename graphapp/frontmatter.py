@@ -1,0 +1,227 @@
+"""Bytes of one file → the mapping in its YAML front matter, or a precise reason why not.
+
+Two parsers, one meaning. The fast path (yaml-rs, Rust) reads ordinary files; a conservative
+screen sends anything unusual (anchors, aliases, tags, flow collections, block scalars,
+non-decimal numbers, deep indentation, parse errors, duplicate keys) to the strict path: PyYAML's
+C event parser with our own composer, which refuses aliases, anchors, tags and duplicate keys
+with line numbers, bounds nesting depth, and resolves scalars by YAML 1.2 core rules (so
+`no` stays text and `0131` is not octal). Both give the same data on ordinary files; a test
+checks that on every file of the real corpora.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+import yaml
+import yaml_rs
+
+from .records import kind_of
+
+__all__ = ["MAX_FILE_BYTES", "MAX_DEPTH", "FrontMatterError", "read_front_matter", "is_article_text"]
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 20
+
+_NO_ALIASES = yaml_rs.AliasLimits(max_total_replayed_events=0)
+_DUPLICATES_FAIL = yaml_rs.DuplicateKeyPolicy.Error
+
+# The screen: a file goes to the strict path when an indicator that only anchors, aliases, tags,
+# flow collections, merge or complex keys and directives use stands at the start of a token, when
+# a quality value is not a plain decimal, or when a line is indented past MAX_DEPTH levels.
+# False positives only cost speed; every refused feature needs one of these indicators.
+_INDICATORS = "&!*[{%<?"
+_TOKEN_START = " \t\n[{,"
+_PLAIN_QUALITY = re.compile(r"[ \t]*(?:[1-9][0-9]*|0)[ \t]*|[ \t]*[\"'].*|[ \t]*")
+# What may stand before a value on its line: indentation, sequence dashes, complex-key marks and one key.
+_VALUE_START = re.compile(r"""[ \t]*(?:[-?][ \t]+)*(?:(?:[^\s"'#?-][^\n]*?|"[^"\n]*"|'[^'\n]*')[ \t]*:[ \t]+)?""")
+_DEEP_INDENT = "\n" + " " * (2 * MAX_DEPTH + 1)
+_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|(?:0|[1-9][0-9]*)(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+_TIMESTAMP = re.compile(
+    r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::?[0-9]{2})?))?)?"
+)
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+@dataclass(slots=True)
+class FrontMatterError(Exception):
+    """Why a file's front matter cannot be used; `line` is 1-based in the file."""
+
+    message: str
+    line: int | None = None
+    field: str | None = None
+
+
+def is_article_text(head: bytes) -> bool:
+    """True when the bytes look like a front-matter file (start with a `---` line)."""
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    return head.startswith(b"---") and head[3:4] in (b"\n", b"\r", b" ", b"\t", b"")
+
+
+def read_front_matter(data: bytes) -> dict:
+    """Decode, split and parse the YAML front matter of one article file.
+
+    Raises FrontMatterError with a line number where one is known.
+    """
+    if len(data) > MAX_FILE_BYTES:
+        raise FrontMatterError(f"file is {len(data):,} bytes, over the {MAX_FILE_BYTES:,}-byte limit; not parsed")
+    if data.startswith(_UTF16_BOMS):
+        raise FrontMatterError("file is UTF-16 encoded (byte 0: byte-order mark); only UTF-8 is read")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise FrontMatterError(
+            f"not valid UTF-8: byte 0x{data[exc.start]:02x} at byte offset {exc.start}; only UTF-8 is read", line
+        ) from None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    block = _front_matter_block(text)
+    if "\x00" in block:
+        raise FrontMatterError("front matter contains a NUL byte", block[: block.index("\x00")].count("\n") + 2)
+    value = _parse(block)
+    if value is None:
+        raise FrontMatterError("front matter is empty", 1)
+    if not isinstance(value, dict):
+        raise FrontMatterError(f"front matter is {kind_of(value)}, not a mapping of fields", 2)
+    return value
+
+
+def _front_matter_block(text: str) -> str:
+    first_line = text.split("\n", 1)[0]
+    if first_line.rstrip(" \t") != "---":
+        raise FrontMatterError("no front matter: the file does not start with a '---' line", 1)
+    start = len(first_line) + 1
+    at = start - 1
+    while (at := text.find("\n---", at)) != -1:
+        end = text.find("\n", at + 4)
+        if not text[at + 4 : len(text) if end < 0 else end].strip(" \t"):
+            return text[start : at + 1]
+        at += 4
+    raise FrontMatterError("front matter is never closed: no second '---' line", 1)
+
+
+def _parse(block: str):
+    if not _is_unusual(block):
+        try:
+            return yaml_rs.loads(block, alias_limits=_NO_ALIASES, duplicate_key_policy=_DUPLICATES_FAIL)
+        except Exception:  # noqa: BLE001 - any failure is re-diagnosed by the strict path below
+            pass
+    return _strict_parse(block)
+
+
+def _is_unusual(block: str) -> bool:
+    if (block and block[0] in _INDICATORS) or _DEEP_INDENT in block or "\t" in block:
+        return True
+    at = block.find("quality:")
+    while at != -1:
+        end = block.find("\n", at)
+        if not _PLAIN_QUALITY.fullmatch(block, at + 8, len(block) if end < 0 else end):
+            return True
+        at = block.find("quality:", at + 8)
+    for char in _INDICATORS:
+        at = block.find(char)
+        while at != -1:
+            if block[at - 1] in _TOKEN_START and _VALUE_START.fullmatch(block, block.rfind("\n", 0, at) + 1, at):
+                return True
+            at = block.find(char, at + 1)
+    return False
+
+
+def _strict_parse(block: str):
+    """Compose the document from libyaml events, refusing what real articles never use."""
+    events = yaml.parse(block, Loader=yaml.CSafeLoader)
+    stack: list = []  # containers under construction: [container, pending_key, key_lines]
+    root = None
+    try:
+        for event in events:
+            kind = type(event)
+            if kind in (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentStartEvent, yaml.DocumentEndEvent):
+                continue
+            line = event.start_mark.line + 2  # +1 for 1-based, +1 for the opening '---'
+            if kind is yaml.AliasEvent:
+                raise FrontMatterError(f"YAML alias *{event.anchor} is not allowed in article files", line)
+            if getattr(event, "anchor", None) is not None:
+                raise FrontMatterError(f"YAML anchor &{event.anchor} is not allowed in article files", line)
+            if kind in (yaml.MappingEndEvent, yaml.SequenceEndEvent):
+                value = stack.pop()[0]
+            else:
+                if getattr(event, "tag", None) is not None and not (kind is yaml.ScalarEvent and event.tag == "!"):
+                    raise FrontMatterError(f"YAML tag {event.tag} is not allowed in article files", line)
+                if kind is yaml.ScalarEvent:
+                    value = _resolve(event.value, plain=event.style in (None, "") and event.implicit[0])
+                else:
+                    if len(stack) >= MAX_DEPTH:
+                        raise FrontMatterError(f"nesting deeper than {MAX_DEPTH} levels", line)
+                    stack.append([{} if kind is yaml.MappingStartEvent else [], _NO_KEY, {}])
+                    continue
+            if not stack:
+                root = value
+                continue
+            _add(stack[-1], value, line)
+        return root
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise FrontMatterError(f"YAML syntax error: {problem}", mark.line + 2 if mark else None) from None
+
+
+_NO_KEY = object()
+
+
+def _add(frame: list, value, line: int) -> None:
+    container, key, key_lines = frame
+    if isinstance(container, list):
+        container.append(value)
+    elif key is _NO_KEY:
+        try:
+            hash(value)
+        except TypeError:
+            raise FrontMatterError("a mapping key must be a scalar", line) from None
+        if value in key_lines:
+            raise FrontMatterError(f"duplicate key {value!r} on lines {key_lines[value]} and {line}", line, str(value))
+        key_lines[value] = line
+        frame[1] = value
+    else:
+        container[key] = value
+        frame[1] = _NO_KEY
+
+
+def _resolve(text: str, *, plain: bool):
+    """YAML 1.2 core schema, as yaml-rs reads ordinary files; timestamps as datetimes."""
+    if not plain:
+        return text
+    if text in ("", "~", "null", "Null", "NULL"):
+        return None
+    if text in ("true", "True", "TRUE"):
+        return True
+    if text in ("false", "False", "FALSE"):
+        return False
+    if _INT.fullmatch(text):
+        try:
+            return int(text)
+        except ValueError:  # more digits than Python converts
+            return text
+    if _FLOAT.fullmatch(text):
+        return float(text)
+    if text.lower() in (".nan", ".inf", "+.inf", "-.inf"):
+        return float(text.lower().replace(".", ""))
+    if _TIMESTAMP.fullmatch(text):
+        return _timestamp(text)
+    return text
+
+
+def _timestamp(text: str):
+    try:
+        if len(text) <= 10:
+            return date.fromisoformat("-".join(p.zfill(2) for p in text.split("-")))
+        value = datetime.fromisoformat(re.sub(r"[ \t]+", " ", text).replace("t", "T").replace("Z", "+00:00"))
+    except ValueError:
+        return text  # an impossible date stays text; the field reader reports it
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

@@ -1,0 +1,107 @@
+"""Small typed records passed between stages; no I/O here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import NamedTuple
+
+__all__ = ["Story", "Article", "LoadIssue", "Merge", "LoadReport", "ERROR", "WARNING", "kind_of"]
+
+ERROR = "error"
+WARNING = "warning"
+
+
+class Story(NamedTuple):
+    """One story as described by a file or by a `related:` entry of a file.
+
+    A NamedTuple, not a dataclass: a corpus holds hundreds of thousands of these, and tuples
+    are the cheapest immutable records to build and to pickle into the cache.
+    """
+
+    key: str  # canonical URL: the story's identity
+    url: str  # the URL as written, for display and links
+    outlet: str  # outlet domain, lower case, no leading www.
+    title: str | None = None
+    excerpt: str | None = None
+    outlet_name: str | None = None
+    published: datetime | None = None  # timezone-aware, UTC
+    quality: int | None = None
+    topics: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()  # canonical forms of ampWebUrl / cdnAmpWebUrl
+
+
+@dataclass(slots=True, frozen=True)
+class Article:
+    """A story that has its own file, with the stories it lists as related."""
+
+    path: str
+    story: Story
+    related: tuple[Story, ...] = ()
+
+
+@dataclass(slots=True, frozen=True)
+class LoadIssue:
+    """One problem with one input: `error` skips the file, `warning` repairs or drops a field."""
+
+    path: str
+    message: str
+    severity: str = ERROR
+    field: str | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = self.path + (f":{self.line}" if self.line is not None else "")
+        what = f" [{self.field}]" if self.field else ""
+        return f"{self.severity}: {where}{what}: {self.message}"
+
+
+@dataclass(slots=True, frozen=True)
+class Merge:
+    """Several files that describe one story; `kept` is the file whose data won."""
+
+    key: str
+    kept: str
+    paths: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class LoadReport:
+    """Everything a load found: how many files, which were skipped and why, what was merged."""
+
+    files: int = 0
+    issues: list[LoadIssue] = field(default_factory=list)
+    merges: list[Merge] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[LoadIssue]:
+        return [i for i in self.issues if i.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[LoadIssue]:
+        return [i for i in self.issues if i.severity == WARNING]
+
+    @property
+    def skipped(self) -> list[LoadIssue]:
+        """One entry per skipped file (its first error)."""
+        seen: dict[str, LoadIssue] = {}
+        for issue in self.errors:
+            seen.setdefault(issue.path, issue)
+        return list(seen.values())
+
+
+def kind_of(value: object) -> str:
+    """A reader's name for a YAML value's type, for messages: 'a boolean', 'text', 'a list'..."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if value is None:
+        return "nothing"
+    return "a " + type(value).__name__

@@ -1,0 +1,159 @@
+"""Input paths → the article candidates they hold: files, folders (recursive) and zip archives.
+
+Zip members are read in memory under limits (entries, bytes per member whatever the header
+says, compression ratio, total bytes); unsafe or unreadable members become errors named
+`archive.zip!member.md`. Nothing is ever extracted to disk.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from .frontmatter import MAX_FILE_BYTES
+from .records import LoadIssue
+
+__all__ = ["Source", "ZipLimits", "find_sources", "is_ignored_name"]
+
+_IGNORED_STEMS = {"readme", "license", "licence", "changelog", "contributing", "copying", "notice", "authors"}
+_IGNORED_SUFFIXES = {
+    ".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".ico", ".bmp", ".tif", ".tiff", ".avif",
+    ".pdf", ".mp4", ".mp3", ".mov", ".woff", ".woff2", ".ttf", ".css", ".js", ".pyc", ".ds_store",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One article candidate: a file on disk (`file`) or a zip member already read (`data`)."""
+
+    path: str  # shown in reports; `archive.zip!member.md` for zip members
+    file: str | None = None
+    size: int = 0
+    mtime_ns: int = 0
+    data: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ZipLimits:
+    """Caps that keep a hostile archive from exhausting memory or time."""
+
+    max_members: int = 100_000
+    max_member_bytes: int = MAX_FILE_BYTES
+    max_total_bytes: int = 2 * 1024**3
+    max_ratio: float = 200.0
+
+
+def is_ignored_name(name: str) -> bool:
+    """Names skipped silently: hidden files, macOS resource forks, README/LICENSE, images and the like."""
+    parts = PurePosixPath(name.replace("\\", "/")).parts
+    if any(part.startswith(".") or part == "__MACOSX" for part in parts):
+        return True
+    leaf = parts[-1] if parts else name
+    stem, suffix = os.path.splitext(leaf.lower())
+    return stem in _IGNORED_STEMS or suffix in _IGNORED_SUFFIXES
+
+
+def find_sources(paths, *, zip_limits: ZipLimits = ZipLimits()) -> tuple[list[Source], list[LoadIssue]]:
+    """All article candidates under `paths`, in a stable order, and the inputs that could not be read."""
+    sources: list[Source] = []
+    issues: list[LoadIssue] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for child in sorted(_walk(path)):
+                _add_file(child, sources, issues, zip_limits)
+        elif path.is_file():
+            _add_file(str(path), sources, issues, zip_limits, explicit=True)
+        else:
+            issues.append(LoadIssue(str(raw), "no such file or folder"))
+    return sources, issues
+
+
+def _walk(root: Path):
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d != "__MACOSX"]
+        for name in files:
+            if not is_ignored_name(name):
+                yield os.path.join(folder, name)
+
+
+def _add_file(path: str, sources: list, issues: list, limits: ZipLimits, explicit: bool = False) -> None:
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        issues.append(LoadIssue(path, f"cannot read: {exc.strerror or exc}"))
+        return
+    if path.lower().endswith(".zip"):
+        sources.extend(_zip_members(path, issues, limits))
+    elif explicit or not is_ignored_name(os.path.basename(path)):
+        sources.append(Source(path, file=path, size=info.st_size, mtime_ns=info.st_mtime_ns))
+
+
+def _zip_members(archive: str, issues: list, limits: ZipLimits) -> list[Source]:
+    label = archive
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            infos = zf.infolist()
+            if len(infos) > limits.max_members:
+                issues.append(LoadIssue(label, f"{len(infos):,} entries, over the limit of {limits.max_members:,}; archive not read"))
+                return []
+            return _read_members(zf, infos, label, issues, limits)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, IndexError, EOFError, OSError, ValueError, zlib.error) as exc:
+        issues.append(LoadIssue(label, f"not a readable zip archive: {exc or type(exc).__name__}"))
+        return []
+
+
+def _member_problem(info: zipfile.ZipInfo, seen: set[str], limits: ZipLimits) -> str | None:
+    name = info.filename
+    posix = PurePosixPath(name)
+    if not name:
+        return "entry has an empty name"
+    if "\\" in name or name.startswith("/") or (len(name) > 1 and name[1] == ":") or ".." in posix.parts:
+        return "unsafe path (absolute, drive letter, backslash or '..'); not read"
+    if stat.S_ISLNK(info.external_attr >> 16):
+        return "symbolic link entry; not read"
+    if info.flag_bits & 0x1:
+        return "encrypted entry; not read"
+    if name in seen:
+        return "duplicate entry name; only the first is read"
+    if name.lower().endswith(".zip"):
+        return "nested archive; not opened"
+    if info.file_size > limits.max_member_bytes:
+        return f"{info.file_size:,} bytes declared, over the {limits.max_member_bytes:,}-byte limit; not read"
+    if info.compress_size and info.file_size / info.compress_size > limits.max_ratio and info.file_size > 1024 * 1024:
+        return f"compression ratio {info.file_size / info.compress_size:,.0f}:1 is over {limits.max_ratio:,.0f}:1; not read"
+    return None
+
+
+def _read_members(zf: zipfile.ZipFile, infos, label: str, issues: list, limits: ZipLimits) -> list[Source]:
+    sources: list[Source] = []
+    seen: set[str] = set()
+    total = 0
+    for info in infos:
+        if info.is_dir() or (info.filename and is_ignored_name(info.filename)):
+            continue
+        where = f"{label}!{info.filename}"
+        problem = _member_problem(info, seen, limits)
+        seen.add(info.filename)
+        if problem:
+            issues.append(LoadIssue(where, problem))
+            continue
+        try:
+            with zf.open(info) as member:
+                data = member.read(limits.max_member_bytes + 1)
+        except (zipfile.BadZipFile, NotImplementedError, IndexError, EOFError, OSError, ValueError, RuntimeError, zlib.error) as exc:
+            issues.append(LoadIssue(where, f"cannot read entry: {exc or type(exc).__name__}"))
+            continue
+        if len(data) > limits.max_member_bytes:
+            issues.append(LoadIssue(where, f"more than {limits.max_member_bytes:,} bytes (the header said {info.file_size:,}); not read"))
+            continue
+        total += len(data)
+        if total > limits.max_total_bytes:
+            issues.append(LoadIssue(label, f"over {limits.max_total_bytes:,} bytes unpacked; the rest of the archive is not read"))
+            break
+        sources.append(Source(where, size=len(data), data=data))
+    return sources

@@ -1,0 +1,238 @@
+"""Graph → coverage clusters, story ranks and outlet ranks, as plain lists of dicts.
+
+Pure and deterministic for a given ``seed``. Heavy lifting goes to igraph (C): Louvain on the
+azure-news graph takes ~20 ms there against ~1 s in pure Python, and exact betweenness ~0.1 s.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter, defaultdict
+from contextlib import contextmanager
+from datetime import datetime
+from statistics import fmean
+
+import igraph as ig
+import networkx as nx
+
+from .build import OUTLET, RELATED, STORY, outlet_node
+
+__all__ = [
+    "COMBINED_WEIGHTS",
+    "coverage_clusters",
+    "story_ranks",
+    "outlet_ranks",
+    "co_coverage_graph",
+    "summary",
+]
+
+# combined = 0.5·quality/max quality + 0.3·PageRank/max PageRank + 0.2·degree/max degree
+COMBINED_WEIGHTS = {"quality": 0.5, "pagerank": 0.3, "degree": 0.2}
+EXACT_BETWEENNESS_LIMIT = 20_000  # stories; above it betweenness is estimated from sampled sources
+BETWEENNESS_SAMPLES = 1_000
+
+
+def _stories(graph: nx.DiGraph) -> list[str]:
+    return [node for node, kind in graph.nodes(data="kind") if kind == STORY]
+
+
+def _related_igraph(graph: nx.DiGraph, stories: list[str]) -> ig.Graph:
+    """Stories as vertices 0..n-1 in `stories` order, related links as directed edges."""
+    index = {key: i for i, key in enumerate(stories)}
+    edges = [(index[u], index[v]) for u, v, kind in graph.edges(data="kind") if kind == RELATED]
+    return ig.Graph(n=len(stories), edges=edges, directed=True)
+
+
+@contextmanager
+def _seeded(seed: int):
+    """igraph draws from Python's `random` unless told otherwise; give it a private seeded one."""
+    ig.set_random_number_generator(random.Random(seed))
+    try:
+        yield
+    finally:
+        ig.set_random_number_generator(random)
+
+
+def _undirected(g: ig.Graph) -> ig.Graph:
+    u = g.as_undirected(mode="collapse")
+    u.simplify()
+    return u
+
+
+def summary(graph: nx.DiGraph, *, seed: int = 0, resolution: float = 1.0) -> dict:
+    """The counts `graphapp stats` prints."""
+    stories = _stories(graph)
+    g = _undirected(_related_igraph(graph, stories))
+    with _seeded(seed):
+        communities = g.community_multilevel(resolution=resolution) if g.vcount() else []
+    kinds = Counter(kind for _, _, kind in graph.edges(data="kind"))
+    return {
+        "stories": len(stories),
+        "stories_with_file": sum(1 for s in stories if graph.nodes[s].get("has_file")),
+        "outlets": sum(1 for _, kind in graph.nodes(data="kind") if kind == OUTLET),
+        "related_edges": g.ecount(),
+        "published_by_edges": kinds.get("published_by", 0),
+        "components": len(g.connected_components()) if g.vcount() else 0,
+        "clusters": sum(1 for c in communities if len(c) > 1),
+    }
+
+
+def coverage_clusters(
+    graph: nx.DiGraph, *, method: str = "louvain", resolution: float = 1.0, seed: int = 0, min_size: int = 2
+) -> list[dict]:
+    """Communities of stories over related links, largest first, with who covered them and when.
+
+    `method` is "louvain" (seeded, `resolution` > 1 gives smaller clusters) or "components".
+    """
+    stories = _stories(graph)
+    g = _undirected(_related_igraph(graph, stories))
+    if method == "components":
+        groups = list(g.connected_components())
+    elif method == "louvain":
+        with _seeded(seed):
+            groups = list(g.community_multilevel(resolution=resolution)) if g.vcount() else []
+    else:
+        raise ValueError(f"unknown clustering method {method!r}; use 'louvain' or 'components'")
+    degree = g.degree()
+    clusters = [_describe(graph, [stories[i] for i in group], {stories[i]: degree[i] for i in group})
+                for group in groups if len(group) >= min_size]
+    clusters.sort(key=lambda c: (-c["size"], c["first_published"] or "9999", c["top_story"]))
+    for number, cluster in enumerate(clusters, 1):
+        cluster["id"] = number
+    return clusters
+
+
+def _describe(graph: nx.DiGraph, members: list[str], degree: dict[str, int]) -> dict:
+    nodes = graph.nodes
+    dated = sorted((nodes[s]["published"], s) for s in members if "published" in nodes[s])
+    undated = sorted(s for s in members if "published" not in nodes[s])
+    ordered = [s for _, s in dated] + undated
+    first_by_outlet: dict[str, str] = {}
+    for published, story in dated:
+        first_by_outlet.setdefault(nodes[story]["outlet"], published)
+    first = dated[0][0] if dated else None
+    lags = {outlet: round(_hours(first, when), 2) for outlet, when in first_by_outlet.items()} if first else {}
+    outlets = list(first_by_outlet) + sorted({nodes[s]["outlet"] for s in members} - first_by_outlet.keys())
+    qualities = [nodes[s]["quality"] for s in members if "quality" in nodes[s]]
+    top = max(ordered, key=lambda s: (nodes[s].get("quality", -1), degree.get(s, 0), s))
+    return {
+        "id": 0,
+        "label": nodes[top].get("title", top),
+        "size": len(members),
+        "outlet_count": len(outlets),
+        "outlets": outlets,
+        "outlet_names": [nodes[outlet_node(o)].get("name", o) if outlet_node(o) in nodes else o for o in outlets],
+        "first_published": first,
+        "last_published": dated[-1][0] if dated else None,
+        "first_outlet": dated and nodes[dated[0][1]]["outlet"] or None,
+        "lags_hours": lags,
+        "mean_quality": round(fmean(qualities), 2) if qualities else None,
+        "max_quality": max(qualities) if qualities else None,
+        "top_story": top,
+        "stories": ordered,
+    }
+
+
+def _hours(start: str, end: str) -> float:
+    return (datetime.fromisoformat(end.replace("Z", "+00:00")) - datetime.fromisoformat(start.replace("Z", "+00:00"))).total_seconds() / 3600
+
+
+def story_ranks(graph: nx.DiGraph, *, seed: int = 0, exact_limit: int = EXACT_BETWEENNESS_LIMIT) -> list[dict]:
+    """Per story: quality, degrees, PageRank, betweenness (exact or sampled, said in `betweenness_method`), combined."""
+    stories = _stories(graph)
+    if not stories:
+        return []
+    directed = _related_igraph(graph, stories)
+    undirected = _undirected(directed)
+    pagerank = directed.pagerank(directed=True)
+    n = len(stories)
+    if n <= exact_limit:
+        betweenness, method = undirected.betweenness(directed=False), "exact"
+    else:
+        sources = random.Random(seed).sample(range(n), BETWEENNESS_SAMPLES)
+        partial = undirected.betweenness(directed=False, sources=sources)
+        betweenness, method = [b * n / BETWEENNESS_SAMPLES for b in partial], f"sampled ({BETWEENNESS_SAMPLES} sources)"
+    scale = 1 / ((n - 1) * (n - 2) / 2) if n > 2 else 0.0
+    indegree, outdegree, degree = directed.indegree(), directed.outdegree(), undirected.degree()
+    nodes = graph.nodes
+    max_quality = max((nodes[s].get("quality", 0) for s in stories), default=0) or 1
+    max_pagerank = max(pagerank) or 1
+    max_degree = max(degree) or 1
+    rows = []
+    for i, key in enumerate(stories):
+        data = nodes[key]
+        quality = data.get("quality")
+        combined = (
+            COMBINED_WEIGHTS["quality"] * (quality or 0) / max_quality
+            + COMBINED_WEIGHTS["pagerank"] * pagerank[i] / max_pagerank
+            + COMBINED_WEIGHTS["degree"] * degree[i] / max_degree
+        )
+        rows.append({
+            "story": key,
+            "title": data.get("title"),
+            "outlet": data["outlet"],
+            "published": data.get("published"),
+            "url": data["url"],
+            "quality": quality,
+            "in_degree": indegree[i],
+            "out_degree": outdegree[i],
+            "degree": degree[i],
+            "pagerank": pagerank[i],
+            "betweenness": betweenness[i] * scale,
+            "betweenness_method": method,
+            "combined": round(combined, 6),
+        })
+    return rows
+
+
+def co_coverage_graph(graph: nx.DiGraph) -> nx.Graph:
+    """Outlets linked when a story of one lists a story of the other as related; weight = number of such links."""
+    weights: Counter = Counter()
+    nodes = graph.nodes
+    for u, v, kind in graph.edges(data="kind"):
+        if kind == RELATED:
+            a, b = nodes[u]["outlet"], nodes[v]["outlet"]
+            if a != b:
+                weights[(a, b) if a < b else (b, a)] += 1
+    co = nx.Graph()
+    for node, data in graph.nodes(data=True):
+        if data.get("kind") == OUTLET:
+            co.add_node(data["domain"], name=data.get("name", data["domain"]), stories=data.get("stories", 0))
+    co.add_weighted_edges_from((a, b, w) for (a, b), w in weights.items())
+    return co
+
+
+def outlet_ranks(graph: nx.DiGraph, clusters: list[dict] | None = None) -> list[dict]:
+    """Per outlet: stories, clusters covered, mean quality, and centrality in the co-coverage graph."""
+    co = co_coverage_graph(graph)
+    if clusters is None:
+        clusters = coverage_clusters(graph)
+    covered: Counter = Counter(o for cluster in clusters for o in cluster["outlets"])
+    qualities: dict[str, list[int]] = defaultdict(list)
+    for _, data in graph.nodes(data=True):
+        if data.get("kind") == STORY and "quality" in data:
+            qualities[data["outlet"]].append(data["quality"])
+    names = list(co.nodes)
+    g = ig.Graph(n=len(names), edges=_index_edges(co, names))
+    weights = [w for _, _, w in co.edges(data="weight")]
+    pagerank = g.pagerank(weights=weights or None, directed=False) if names else []
+    strength = g.strength(weights=weights or None) if names else []
+    rows = []
+    for i, domain in enumerate(names):
+        data = co.nodes[domain]
+        rows.append({
+            "outlet": domain,
+            "name": data["name"],
+            "stories": data["stories"],
+            "clusters": covered.get(domain, 0),
+            "mean_quality": round(fmean(qualities[domain]), 2) if qualities[domain] else None,
+            "partners": g.degree(i),
+            "co_coverage_links": int(strength[i]),
+            "pagerank": pagerank[i],
+        })
+    return rows
+
+
+def _index_edges(co: nx.Graph, names: list[str]) -> list[tuple[int, int]]:
+    index = {name: i for i, name in enumerate(names)}
+    return [(index[a], index[b]) for a, b in co.edges()]

@@ -1,0 +1,149 @@
+"""What the network view draws: the whole graph when it is small enough, else an overview
+(clusters as super-nodes plus outlets) with drill-down into a cluster, an outlet or a story's
+neighbourhood. Used by the app and by the HTML/PNG exports, so both show the same thing.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import networkx as nx
+
+from .analyze import coverage_clusters
+from .build import OUTLET, RELATED, STORY, outlet_node
+from .render import NodeStyle, layout_positions, network_html, node_styles
+
+__all__ = ["OVERVIEW_NODES", "OVERVIEW_EDGES", "NetworkView", "network_view", "cluster_overview", "focus_graph"]
+
+OVERVIEW_NODES = 2_500
+OVERVIEW_EDGES = 20_000
+
+
+@dataclass
+class NetworkView:
+    """A drawable graph with its styling and positions, and a sentence saying what it shows."""
+
+    graph: nx.Graph
+    style: NodeStyle
+    positions: dict
+    note: str
+    overview: bool = False
+    edge_width_key: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    @cached_property
+    def html(self) -> str:
+        return network_html(self.graph, self.style, self.positions, edge_width_key=self.edge_width_key)
+
+    def png(self, *, width: float = 12.0, height: float = 9.0, dpi: int = 100) -> bytes:
+        """A static picture of the same layout and colors (matplotlib, no browser needed)."""
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from matplotlib import pyplot as plt
+        from matplotlib.collections import LineCollection
+
+        figure, axes = plt.subplots(figsize=(width, height), dpi=dpi)
+        try:
+            at = {node: (x, -y) for node, (x, y) in self.positions.items()}  # screen y grows downwards
+            segments = [(at[u], at[v]) for u, v in self.graph.edges() if u in at and v in at]
+            axes.add_collection(LineCollection(segments, colors="#bbbbbb", linewidths=0.4, alpha=0.6, zorder=1))
+            nodes = [node for node in self.graph.nodes if node in at]
+            axes.scatter(
+                [at[n][0] for n in nodes], [at[n][1] for n in nodes],
+                s=[(self.style.sizes.get(n, 8) / 2) ** 2 for n in nodes], c=[self.style.colors.get(n, "#c7c7c7") for n in nodes],
+                linewidths=0, zorder=2,
+            )
+            axes.set_axis_off()
+            axes.set_title(self.note, fontsize=9)
+            axes.autoscale()
+            buffer = io.BytesIO()
+            figure.savefig(buffer, format="png", bbox_inches="tight")
+            return buffer.getvalue()
+        finally:
+            plt.close(figure)
+
+
+def cluster_overview(graph: nx.DiGraph, clusters: list[dict]) -> nx.Graph:
+    """Clusters as super-nodes plus outlets; sizes are story counts, edge weights count links or stories."""
+    overview = nx.Graph()
+    cluster_of: dict[str, str] = {}
+    for cluster in clusters:
+        node = f"cluster:{cluster['id']}"
+        overview.add_node(node, kind="cluster", label=cluster["label"], size=cluster["size"],
+                          outlet_count=cluster["outlet_count"], stories=cluster["size"])
+        for story in cluster["stories"]:
+            cluster_of[story] = node
+    per_outlet: Counter = Counter()
+    for story, node in cluster_of.items():
+        per_outlet[(node, outlet_node(graph.nodes[story]["outlet"]))] += 1
+    for (cluster_node, outlet), count in per_outlet.items():
+        if outlet not in overview:
+            data = graph.nodes[outlet]
+            overview.add_node(outlet, kind=OUTLET, name=data.get("name"), domain=data.get("domain"), stories=data.get("stories", 0))
+        overview.add_edge(cluster_node, outlet, weight=count)
+    links: Counter = Counter()
+    for u, v, kind in graph.edges(data="kind"):
+        if kind == RELATED and u in cluster_of and v in cluster_of and cluster_of[u] != cluster_of[v]:
+            links[tuple(sorted((cluster_of[u], cluster_of[v])))] += 1
+    for (a, b), count in links.items():
+        overview.add_edge(a, b, weight=count)
+    return overview
+
+
+def focus_graph(graph: nx.DiGraph, focus: tuple, clusters: list[dict]) -> tuple[nx.DiGraph, str]:
+    """The part of the graph to drill into: ("cluster", id), ("outlet", domain) or ("story", key, radius)."""
+    kind = focus[0]
+    if kind == "cluster":
+        cluster = next((c for c in clusters if c["id"] == focus[1]), None)
+        if cluster is None:
+            raise ValueError(f"no cluster {focus[1]}")
+        stories = set(cluster["stories"])
+        note = f"cluster {cluster['id']}: {cluster['size']} stories from {cluster['outlet_count']} outlets"
+    elif kind == "outlet":
+        own = {n for n, d in graph.nodes(data=True) if d.get("kind") == STORY and d["outlet"] == focus[1]}
+        stories = own | {m for n in own for m in nx.all_neighbors(graph, n) if graph.nodes[m].get("kind") == STORY}
+        note = f"outlet {focus[1]}: its {len(own)} stories and the {len(stories) - len(own)} stories linked to them"
+    elif kind == "story":
+        radius = focus[2] if len(focus) > 2 else 1
+        related = graph.edge_subgraph((u, v) for u, v, k in graph.edges(data="kind") if k == RELATED).to_undirected(as_view=True)
+        stories = set(nx.ego_graph(related, focus[1], radius=radius)) if focus[1] in related else {focus[1]}
+        note = f"the {len(stories) - 1} stories within {radius} link(s) of one story"
+    else:
+        raise ValueError(f"unknown focus {kind!r}")
+    outlets = {outlet_node(graph.nodes[s]["outlet"]) for s in stories}
+    return graph.subgraph(stories | outlets), note
+
+
+def network_view(
+    graph: nx.DiGraph,
+    *,
+    clusters: list[dict] | None = None,
+    color_by: str = "cluster",
+    size_by: dict[str, float] | None = None,
+    size_label: str = "links",
+    focus: tuple | None = None,
+    seed: int = 0,
+) -> NetworkView:
+    """Decide what to draw for `graph` (whole, overview, or a drill-down) and style it."""
+    if clusters is None:
+        clusters = coverage_clusters(graph, seed=seed)
+    if focus is not None:
+        part, note = focus_graph(graph, focus, clusters)
+        style = node_styles(part, color_by=color_by, clusters=clusters, size_by=size_by, size_label=size_label)
+        return NetworkView(part, style, layout_positions(part, seed=seed), note)
+    if graph.number_of_nodes() <= OVERVIEW_NODES and graph.number_of_edges() <= OVERVIEW_EDGES:
+        style = node_styles(graph, color_by=color_by, clusters=clusters, size_by=size_by, size_label=size_label)
+        stories = sum(1 for _, k in graph.nodes(data="kind") if k == STORY)
+        return NetworkView(graph, style, layout_positions(graph, seed=seed), f"all {stories:,} stories and their outlets")
+    overview = cluster_overview(graph, clusters)
+    as_nodes = [{**cluster, "stories": [f"cluster:{cluster['id']}"]} for cluster in clusters]
+    style = node_styles(overview, color_by="cluster", clusters=as_nodes,
+                        size_by=dict(overview.nodes(data="stories", default=1)), size_label="stories in the cluster or outlet")
+    note = (f"Overview: the graph has {graph.number_of_nodes():,} nodes and {graph.number_of_edges():,} edges, more than "
+            f"{OVERVIEW_NODES:,} nodes or {OVERVIEW_EDGES:,} edges, so {len(clusters):,} clusters are drawn as single nodes "
+            f"next to their outlets; pick a cluster, outlet or story to drill down.")
+    return NetworkView(overview, style, layout_positions(overview, seed=seed), note, overview=True, edge_width_key="weight")

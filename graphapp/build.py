@@ -13,18 +13,9 @@ from collections.abc import Iterable
 
 import networkx as nx
 
-from .records import Article, Story
+from .records import OUTLET, PUBLISHED_BY, RELATED, STORY, Article, Story, outlet_node
 
 __all__ = ["build_graph", "outlet_node", "STORY", "OUTLET", "RELATED", "PUBLISHED_BY", "story_nodes", "outlet_nodes"]
-
-STORY, OUTLET = "story", "outlet"
-RELATED, PUBLISHED_BY = "related", "published_by"
-
-
-def outlet_node(domain: str) -> str:
-    """Node key of an outlet."""
-    return f"outlet:{domain}"
-
 
 def build_graph(articles: Iterable[Article]) -> nx.DiGraph:
     """One story node per canonical URL (file data wins over related entries), one node per outlet."""

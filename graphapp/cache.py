@@ -8,12 +8,13 @@ else $XDG_CACHE_HOME/graphapp, else ~/.cache/graphapp. It holds only what grapha
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import pickle
 import tempfile
 from pathlib import Path
 
-__all__ = ["default_cache_dir", "RecordCache"]
+__all__ = ["default_cache_dir", "RecordCache", "ResultCache"]
 
 FORMAT = 3  # bump when parsed records change shape or meaning
 
@@ -26,13 +27,18 @@ def default_cache_dir() -> Path:
     return Path(base) / "graphapp"
 
 
+def _input_digest(inputs) -> str:
+    roots = "\n".join(sorted(os.path.abspath(p) for p in inputs))
+    from . import __version__
+
+    return hashlib.sha256(f"{FORMAT}\n{__version__}\n{roots}".encode("utf-8", "surrogateescape")).hexdigest()[:24]
+
+
 class RecordCache:
     """Parsed records of the files under one set of input paths."""
 
     def __init__(self, directory: Path, inputs) -> None:
-        roots = "\n".join(sorted(os.path.abspath(p) for p in inputs))
-        digest = hashlib.sha256(f"{FORMAT}\n{roots}".encode()).hexdigest()[:24]
-        self.file = Path(directory) / f"records-{digest}.pickle"
+        self.file = Path(directory) / f"records-{_input_digest(inputs)}.pickle"
         self.entries: dict[str, tuple] = {}
         self.changed = False
         try:
@@ -63,13 +69,40 @@ class RecordCache:
 
     def save(self) -> None:
         """Write atomically; a cache that cannot be written is simply not used next time."""
-        if not self.changed:
-            return
+        if self.changed:
+            _write_atomically(self.file, pickle.dumps({"format": FORMAT, "entries": self.entries}, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+class ResultCache:
+    """Final results (JSON-able) for one exact version of the inputs: when no file changed since
+    the last run, a command's answer is read back instead of recomputed, as a build tool would."""
+
+    def __init__(self, directory: Path, inputs, fingerprint: str) -> None:
+        self.file = Path(directory) / f"results-{_input_digest(inputs)}.json"
+        self.fingerprint = fingerprint
+        self.entries: dict = {}
         try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.file.parent, suffix=".tmp")
-            with os.fdopen(fd, "wb") as handle:
-                pickle.dump({"format": FORMAT, "entries": self.entries}, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.file)
-        except OSError:
+            stored = json.loads(self.file.read_text("utf-8"))
+            if stored.get("fingerprint") == fingerprint:
+                self.entries = stored["entries"]
+        except (OSError, ValueError, KeyError, AttributeError):
             pass
+
+    def get(self, name: str):
+        return self.entries.get(name)
+
+    def put(self, name: str, value) -> None:
+        self.entries[name] = value
+        data = json.dumps({"fingerprint": self.fingerprint, "entries": self.entries}, ensure_ascii=False)
+        _write_atomically(self.file, data.encode("utf-8"))
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        pass

@@ -59,14 +59,40 @@ def read_article(data: dict, path: str, shared: dict | None = None) -> tuple[Art
                 issues.warn("related", f"{len(related):,} entries; only the first {MAX_RELATED:,} are read")
                 related = related[:MAX_RELATED]
             for index, entry in enumerate(related):
-                where = f"related[{index}]."
                 if not isinstance(entry, dict):
-                    issues.warn(where[:-1], f"expected a story mapping, got {kind_of(entry)}; entry ignored")
+                    issues.warn(f"related[{index}]", f"expected a story mapping, got {kind_of(entry)}; entry ignored")
                     continue
-                linked = _story(entry, issues, where, required=False)
+                linked = _related_story(entry, index, issues, shared)
                 if linked is not None:
-                    entries.append(shared.setdefault(linked, linked))
+                    entries.append(linked)
     return Article(path, story, tuple(entries)), issues
+
+
+def _related_story(entry: dict, index: int, issues: _Issues, shared: dict) -> Story | None:
+    """A related entry as a Story, reusing the one built for an identical entry in another file.
+
+    The same related story is listed by dozens of files; an entry whose fields are all equal to
+    one already read cleanly gives the same Story, so it is looked up instead of checked again.
+    """
+    provider = entry.get("provider")
+    name = domain = None
+    if type(provider) is dict:
+        name, domain = provider.get("name"), provider.get("domain")
+    fingerprint = (entry.get("webUrl"), entry.get("originalUrl"), entry.get("title"), entry.get("excerpt"),
+                   entry.get("publishedDateTime"), entry.get("quality"), name, domain, type(provider))
+    try:
+        known = shared.get(fingerprint)
+    except TypeError:  # an unhashable field value: check it the long way
+        fingerprint = known = None
+    if known is not None:
+        return known
+    before = len(issues)
+    story = _story(entry, issues, f"related[{index}].", required=False)
+    if story is not None:
+        story = shared.setdefault(story, story)
+        if fingerprint is not None and len(issues) == before:
+            shared[fingerprint] = story
+    return story
 
 
 def _story(data: dict, issues: _Issues, where: str, *, required: bool) -> Story | None:

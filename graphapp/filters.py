@@ -8,9 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-import networkx as nx
+from typing import TYPE_CHECKING
 
-from .build import STORY, outlet_node
+from .records import STORY, outlet_node
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["Filters", "filter_graph", "parse_date"]
 

@@ -24,7 +24,7 @@ from .frontmatter import MAX_FILE_BYTES, FrontMatterError, read_front_matter
 from .records import ERROR, WARNING, Article, LoadIssue, LoadReport, Merge
 from .sources import Source, ZipLimits, find_sources
 
-__all__ = ["Corpus", "load", "parse_source"]
+__all__ = ["Corpus", "load", "load_sources", "parse_source", "fingerprint"]
 
 Progress = Callable[[int, int], None]
 _PARALLEL_BYTES = 8 * 1024 * 1024  # below this, worker start-up costs more than it saves
@@ -51,8 +51,23 @@ def load(
 
     `cache_dir=False` turns the on-disk cache off; None uses the default location.
     """
+    paths = [str(p) for p in paths]
+    sources, issues = find_sources(paths, zip_limits=zip_limits)
+    return load_sources(sources, issues, inputs=paths, cache_dir=cache_dir, workers=workers, progress=progress)
+
+
+def load_sources(
+    sources: list[Source],
+    issues: list[LoadIssue],
+    *,
+    inputs: list[str],
+    cache_dir: str | os.PathLike | None | bool = None,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> Corpus:
+    """Parse already-discovered sources (see `find_sources`); `inputs` names the cache."""
     with _gc_paused():
-        return _load([str(p) for p in paths], cache_dir, workers, progress, zip_limits)
+        return _load(sources, list(issues), inputs, cache_dir, workers, progress)
 
 
 @contextmanager
@@ -67,8 +82,7 @@ def _gc_paused():
             gc.enable()
 
 
-def _load(paths: list[str], cache_dir, workers, progress, zip_limits) -> Corpus:
-    sources, issues = find_sources(paths, zip_limits=zip_limits)
+def _load(sources: list[Source], issues: list[LoadIssue], paths: list[str], cache_dir, workers, progress) -> Corpus:
     cache = None if cache_dir is False else RecordCache(Path(cache_dir) if cache_dir else default_cache_dir(), paths)
     results: list = [None] * len(sources)
     todo = []
@@ -197,3 +211,15 @@ def _merge_duplicates(articles: list[Article], report: LoadReport) -> list[Artic
                 LoadIssue(kept.path, f"same URL as {others} but a different title; kept this file's data", WARNING, "title")
             )
     return merged
+
+
+def fingerprint(sources: list[Source]) -> str | None:
+    """Identity of a set of input files by path, size and modification time; None for zip members."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for source in sources:
+        if source.file is None:
+            return None
+        digest.update(f"{source.path}\0{source.size}\0{source.mtime_ns}\n".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()

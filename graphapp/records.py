@@ -6,10 +6,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
 
-__all__ = ["Story", "Article", "LoadIssue", "Merge", "LoadReport", "ERROR", "WARNING", "kind_of"]
+__all__ = ["STORY", "OUTLET", "RELATED", "PUBLISHED_BY", "outlet_node", "Story", "Article", "LoadIssue", "Merge", "LoadReport", "ERROR", "WARNING", "kind_of"]
 
 ERROR = "error"
 WARNING = "warning"
+
+# Names of the graph model (see build.py): node and edge `kind` values.
+STORY, OUTLET = "story", "outlet"
+RELATED, PUBLISHED_BY = "related", "published_by"
+
+
+def outlet_node(domain: str) -> str:
+    """Node key of an outlet."""
+    return f"outlet:{domain}"
 
 
 class Story(NamedTuple):

@@ -38,33 +38,35 @@ class NetworkView:
     def html(self) -> str:
         return network_html(self.graph, self.style, self.positions, edge_width_key=self.edge_width_key)
 
-    def png(self, *, width: float = 12.0, height: float = 9.0, dpi: int = 100) -> bytes:
-        """A static picture of the same layout and colors (matplotlib, no browser needed)."""
-        import matplotlib
+    def png(self, *, size: int = 1600) -> bytes:
+        """A static picture of the same layout and colors (Pillow; no browser, no matplotlib).
 
-        matplotlib.use("Agg")
-        from matplotlib import pyplot as plt
-        from matplotlib.collections import LineCollection
+        Not matplotlib: igraph imports matplotlib.pyplot at import time whenever it is installed,
+        which would add about a second to every command.
+        """
+        from PIL import Image, ImageDraw
 
-        figure, axes = plt.subplots(figsize=(width, height), dpi=dpi)
-        try:
-            at = {node: (x, -y) for node, (x, y) in self.positions.items()}  # screen y grows downwards
-            segments = [(at[u], at[v]) for u, v in self.graph.edges() if u in at and v in at]
-            axes.add_collection(LineCollection(segments, colors="#bbbbbb", linewidths=0.4, alpha=0.6, zorder=1))
-            nodes = [node for node in self.graph.nodes if node in at]
-            axes.scatter(
-                [at[n][0] for n in nodes], [at[n][1] for n in nodes],
-                s=[(self.style.sizes.get(n, 8) / 2) ** 2 for n in nodes], c=[self.style.colors.get(n, "#c7c7c7") for n in nodes],
-                linewidths=0, zorder=2,
-            )
-            axes.set_axis_off()
-            axes.set_title(self.note, fontsize=9)
-            axes.autoscale()
-            buffer = io.BytesIO()
-            figure.savefig(buffer, format="png", bbox_inches="tight")
-            return buffer.getvalue()
-        finally:
-            plt.close(figure)
+        margin = 40
+        image = Image.new("RGB", (size, size), "white")
+        draw = ImageDraw.Draw(image)
+        if self.positions:
+            xs = [x for x, _ in self.positions.values()]
+            ys = [y for _, y in self.positions.values()]
+            span = max(max(xs) - min(xs), max(ys) - min(ys)) or 1.0
+            factor = (size - 2 * margin) / span
+            at = {n: (margin + (x - min(xs)) * factor, margin + (y - min(ys)) * factor) for n, (x, y) in self.positions.items()}
+            for u, v in self.graph.edges():
+                if u in at and v in at:
+                    draw.line([at[u], at[v]], fill=(200, 200, 200), width=1)
+            for node in sorted(self.graph.nodes, key=lambda n: self.style.sizes.get(n, 8)):
+                if node in at:
+                    x, y = at[node]
+                    r = self.style.sizes.get(node, 8) / 2
+                    draw.ellipse([x - r, y - r, x + r, y + r], fill=self.style.colors.get(node, "#c7c7c7"))
+        draw.text((margin, 10), self.note, fill=(0, 0, 0))
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG", optimize=False)
+        return buffer.getvalue()
 
 
 def cluster_overview(graph: nx.DiGraph, clusters: list[dict]) -> nx.Graph:

@@ -1,0 +1,5 @@
+"""`python -m graphapp`."""
+
+from .cli import main
+
+main()

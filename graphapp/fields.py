@@ -149,7 +149,7 @@ def _story(data: dict, issues: _Issues, where: str, *, required: bool) -> Story 
             alias_problem = url_problem(alias)
             if alias_problem:
                 issues.warn(alias_field, f"{alias_problem}; alias ignored")
-            elif (alias_key := canonical_url(alias.strip())) != key:
+            elif (alias_key := canonical_url(alias.strip())) != key and alias_key not in aliases:
                 aliases.append(alias_key)
 
     return Story(

@@ -50,7 +50,7 @@ class ZipLimits:
 def is_ignored_name(name: str) -> bool:
     """Names skipped silently: hidden files, macOS resource forks, README/LICENSE, images and the like."""
     parts = PurePosixPath(name.replace("\\", "/")).parts
-    if any(part.startswith(".") or part == "__MACOSX" for part in parts):
+    if any((part.startswith(".") and part not in (".", "..")) or part == "__MACOSX" for part in parts):
         return True
     leaf = parts[-1] if parts else name
     stem, suffix = os.path.splitext(leaf.lower())

@@ -15,7 +15,7 @@ from statistics import fmean
 import igraph as ig
 import networkx as nx
 
-from .build import OUTLET, RELATED, STORY, outlet_node
+from .build import OUTLET, PUBLISHED_BY, RELATED, STORY, Resolved, outlet_node
 
 __all__ = [
     "COMBINED_WEIGHTS",
@@ -24,6 +24,7 @@ __all__ = [
     "outlet_ranks",
     "co_coverage_graph",
     "summary",
+    "resolved_summary",
 ]
 
 # combined = 0.5·quality/max quality + 0.3·PageRank/max PageRank + 0.2·degree/max degree
@@ -60,19 +61,42 @@ def _undirected(g: ig.Graph) -> ig.Graph:
 
 
 def summary(graph: nx.DiGraph, *, seed: int = 0, resolution: float = 1.0) -> dict:
-    """The counts `graphapp stats` prints."""
+    """The counts `graphapp stats` prints, for a graph."""
     stories = _stories(graph)
-    g = _undirected(_related_igraph(graph, stories))
-    with _seeded(seed):
-        communities = g.community_multilevel(resolution=resolution) if g.vcount() else []
-    kinds = Counter(kind for _, _, kind in graph.edges(data="kind"))
+    index = {key: i for i, key in enumerate(stories)}
+    edges = [(index[u], index[v]) for u, v, kind in graph.edges(data="kind") if kind == RELATED]
+    counts = _counts(len(stories), edges, seed=seed, resolution=resolution)
     return {
         "stories": len(stories),
         "stories_with_file": sum(1 for s in stories if graph.nodes[s].get("has_file")),
         "outlets": sum(1 for _, kind in graph.nodes(data="kind") if kind == OUTLET),
+        **counts,
+        "published_by_edges": sum(1 for _, _, kind in graph.edges(data="kind") if kind == PUBLISHED_BY),
+    }
+
+
+def resolved_summary(resolved: Resolved, *, seed: int = 0, resolution: float = 1.0) -> dict:
+    """The same counts as `summary(build_graph(articles))`, without building the networkx graph."""
+    keys = list(resolved.stories)
+    index = {key: i for i, key in enumerate(keys)}
+    counts = _counts(len(keys), [(index[u], index[v]) for u, v in resolved.edges], seed=seed, resolution=resolution)
+    return {
+        "stories": len(keys),
+        "stories_with_file": len(resolved.with_file),
+        "outlets": len({story.outlet for story in resolved.stories.values()}),
+        **counts,
+        "published_by_edges": len(keys),
+    }
+
+
+def _counts(n: int, edges: list[tuple[int, int]], *, seed: int, resolution: float) -> dict:
+    g = ig.Graph(n=n, edges=edges)
+    g.simplify()
+    with _seeded(seed):
+        communities = g.community_multilevel(resolution=resolution) if n else []
+    return {
         "related_edges": g.ecount(),
-        "published_by_edges": kinds.get("published_by", 0),
-        "components": len(g.connected_components()) if g.vcount() else 0,
+        "components": len(g.connected_components()) if n else 0,
         "clusters": sum(1 for c in communities if len(c) > 1),
     }
 

@@ -10,15 +10,29 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import networkx as nx
 
 from .records import OUTLET, PUBLISHED_BY, RELATED, STORY, Article, Story, outlet_node
 
-__all__ = ["build_graph", "outlet_node", "STORY", "OUTLET", "RELATED", "PUBLISHED_BY", "story_nodes", "outlet_nodes"]
+__all__ = ["Resolved", "resolve_stories", "build_graph", "outlet_node", "STORY", "OUTLET", "RELATED", "PUBLISHED_BY", "story_nodes", "outlet_nodes"]
 
-def build_graph(articles: Iterable[Article]) -> nx.DiGraph:
-    """One story node per canonical URL (file data wins over related entries), one node per outlet."""
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """Stories with their identities resolved (aliases, file data first) and the related links between them."""
+
+    stories: dict[str, Story]
+    with_file: frozenset[str]
+    edges: list[tuple[str, str]]  # (article, listed story), self-links removed, repeats kept
+
+
+def resolve_stories(articles: Iterable[Article]) -> Resolved:
+    """The graph's content without networkx: one Story per canonical URL and the related links.
+
+    A related entry that points at an article's ampWebUrl/cdnAmpWebUrl is that article; a story
+    seen only in related lists keeps its first description and fills gaps from later ones.
+    """
     articles = list(articles)
     files = {article.story.key: article.story for article in articles}
     alias_of = {alias: key for key, story in files.items() for alias in story.aliases if alias not in files}
@@ -36,14 +50,20 @@ def build_graph(articles: Iterable[Article]) -> nx.DiGraph:
             elif target not in files:
                 stories[target] = _fill_missing(known, entry)
             edges.append((source, target))
+    return Resolved(stories, frozenset(files), edges)
 
+
+def build_graph(articles: Iterable[Article]) -> nx.DiGraph:
+    """One story node per canonical URL (file data wins over related entries), one node per outlet."""
+    resolved = resolve_stories(articles)
+    stories = resolved.stories
     graph = nx.DiGraph()
     outlet_names: dict[str, Counter] = {}
     for key, story in stories.items():
-        graph.add_node(key, **_story_attributes(story, has_file=key in files))
+        graph.add_node(key, **_story_attributes(story, has_file=key in resolved.with_file))
         if story.outlet_name:
             outlet_names.setdefault(story.outlet, Counter())[story.outlet_name] += 1
-    graph.add_edges_from(edges, kind=RELATED)
+    graph.add_edges_from(resolved.edges, kind=RELATED)
     counts = Counter(story.outlet for story in stories.values())
     for domain, count in sorted(counts.items()):
         names = outlet_names.get(domain)

@@ -134,10 +134,12 @@ def _read_capped(path: str) -> bytes:
         return handle.read(MAX_FILE_BYTES + 1)
 
 
+_WORKER_SHARED: dict = {}  # per worker process: related stories already read, reused across batches
+
+
 def _parse_batch(batch: list[Source]) -> list:
     gc.disable()
-    shared: dict = {}
-    return [parse_source(source, shared) for source in batch]
+    return [parse_source(source, _WORKER_SHARED) for source in batch]
 
 
 def _parse_all(sources: list[Source], indexes: list[int], workers, progress, done: int, total: int):
@@ -154,7 +156,7 @@ def _parse_all(sources: list[Source], indexes: list[int], workers, progress, don
         if progress:
             progress(total, total)
         return
-    batches = _batches(list(zip(indexes, sources)), workers * 2)
+    batches = _batches(list(zip(indexes, sources)), workers * 8)
     context = multiprocessing.get_context("fork" if threading.active_count() == 1 and os.name == "posix" else "spawn")
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
         futures = [(batch, pool.submit(_parse_batch, [s for _, s in batch])) for batch in batches]

@@ -145,6 +145,9 @@ def stats(as_json, seed, paths, quiet, verbose, no_cache, **filters):
     try:
         result = corpus_stats(paths, filters=_filters(**filters), seed=seed, cache_dir=False if no_cache else None,
                               progress=progress)
+    except NothingLoadedError as exc:
+        _show_problems(exc.skipped, [], quiet, verbose)
+        raise
     finally:
         if bar is not None:
             bar.close()

@@ -29,4 +29,8 @@ class InputError(GraphappError):
 
 
 class NothingLoadedError(GraphappError):
-    """No usable article was found in the given inputs."""
+    """No usable article was found in the given inputs; `skipped` holds one problem per input."""
+
+    def __init__(self, message: str, *, skipped: list | None = None):
+        super().__init__(message)
+        self.skipped = skipped or []

@@ -1,7 +1,7 @@
 """The registry of export formats, read by both the CLI and the app's download buttons.
 
 Every writer takes a graph and returns bytes. Files are valid for strict readers: GraphML and
-GEXF node ids are XML name tokens derived from the canonical URL (kept as the `key`
+GEXF node ids are XML name tokens derived from the canonical URL (kept as the `node_key`
 attribute), GEXF gets the small fixes networkx needs to validate, JSON never holds NaN, and CSV
 cells that a spreadsheet would run as a formula are prefixed with an apostrophe.
 """
@@ -52,7 +52,7 @@ def _xml_safe(graph: nx.DiGraph, *, gexf_labels: bool = False) -> nx.DiGraph:
     out = nx.DiGraph()
     for node, data in graph.nodes(data=True):
         attributes = {k: _clean(v) for k, v in data.items() if k not in ("id", "label", "viz", "start", "end")}
-        attributes["key"] = node
+        attributes["node_key"] = node  # not "key": networkx renames that one in GEXF
         if gexf_labels:
             attributes["label"] = _clean(str(data.get("title") or data.get("name") or node))
         out.add_node(xml_id(node), **attributes)

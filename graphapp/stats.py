@@ -49,7 +49,7 @@ def _count(corpus, filters: Filters, seed: int) -> dict:
         "warnings": [issue_dict(i) for i in report.warnings],
     }
     if not corpus.articles:
-        raise NothingLoadedError(nothing_message(report))
+        raise NothingLoadedError(nothing_message(report), skipped=answer["skipped"])
     if filters.active:
         answer.update(summary(filter_graph(build_graph(corpus.articles), filters), seed=seed))
     else:  # the same counts, without the cost of a networkx graph

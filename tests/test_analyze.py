@@ -1,0 +1,80 @@
+"""Clusters and ranks: content on the seed, determinism, filters, and sanity on azure-news."""
+
+from datetime import datetime, timezone
+
+import pytest
+
+from graphapp.analyze import co_coverage_graph, coverage_clusters, outlet_ranks, story_ranks
+from graphapp.filters import Filters, filter_graph
+
+ARTICLE = "https://businessinsider.com/aclu-calles-amazon-blanket-ban-rekognition-sales-2020-6"
+
+
+def test_seed_is_one_cluster_with_first_publisher_and_lags(seed_graph):
+    (cluster,) = coverage_clusters(seed_graph)
+    assert cluster["size"] == 11 and cluster["outlet_count"] == 9
+    # the IBM story on Mashable (2020-06-09 18:02) is the earliest of the eleven
+    assert cluster["first_outlet"] == "mashable.com" and cluster["first_published"] == "2020-06-09T18:02:00Z"
+    assert cluster["last_published"] == "2020-06-11T19:46:00Z"
+    assert cluster["lags_hours"]["nextgov.com"] == pytest.approx(1.1)  # 19:08 the same day
+    assert cluster["lags_hours"]["businessinsider.com"] == pytest.approx(22.08, abs=0.01)  # IBM piece, 06-10 16:07
+    assert cluster["max_quality"] == 89 and cluster["mean_quality"] == pytest.approx((61 + 89 * 3 + 83 + 75 + 69 + 49 + 49 + 24 + 19) / 11, abs=0.01)
+    assert cluster["stories"][0] == "https://mashable.com/article/ibm-facial-recognition-law-enforcement-congress"
+
+
+def test_story_ranks_on_seed(seed_graph):
+    rows = {r["story"]: r for r in story_ranks(seed_graph)}
+    article = rows[ARTICLE]
+    assert (article["out_degree"], article["in_degree"], article["degree"]) == (10, 0, 10)
+    assert article["betweenness"] == pytest.approx(1.0)  # the hub of a star
+    assert article["betweenness_method"] == "exact"
+    best = max(rows.values(), key=lambda r: r["combined"])
+    assert best["quality"] == 89
+    assert all(0 <= r["combined"] <= 1 for r in rows.values())
+
+
+def test_outlet_ranks_and_co_coverage(seed_graph):
+    co = co_coverage_graph(seed_graph)
+    # Business Insider's article lists stories of the 8 other outlets (and one of its own)
+    assert sorted(co.neighbors("businessinsider.com")) == sorted(
+        ["mashable.com", "cnet.com", "techcrunch.com", "geekwire.com", "digitaltrends.com", "latimes.com", "kitv.com", "nextgov.com"])
+    assert co.edges["businessinsider.com", "mashable.com"]["weight"] == 2
+    rows = {r["outlet"]: r for r in outlet_ranks(seed_graph)}
+    assert rows["businessinsider.com"]["stories"] == 2 and rows["businessinsider.com"]["mean_quality"] == 55.0
+    assert max(rows.values(), key=lambda r: r["pagerank"])["outlet"] == "businessinsider.com"
+
+
+def test_filters_return_a_new_graph_and_keep_the_original(seed_graph):
+    before = seed_graph.number_of_nodes()
+    since = datetime(2020, 6, 11, tzinfo=timezone.utc)
+    part = filter_graph(seed_graph, Filters(since=since, min_quality=60))
+    titles = sorted(d["title"] for _, d in part.nodes(data=True) if d["kind"] == "story")
+    assert len(titles) == 6 and all("2020-06-11" <= d["published"] for _, d in part.nodes(data=True) if d["kind"] == "story")
+    assert seed_graph.number_of_nodes() == before
+    assert part.nodes["outlet:mashable.com"]["stories"] == 1 and seed_graph.nodes["outlet:mashable.com"]["stories"] == 2
+    assert filter_graph(seed_graph, Filters(outlets=("cnet.com",))).number_of_nodes() == 2
+    ibm = filter_graph(seed_graph, Filters(text="IBM facial"))
+    assert sorted(d["outlet"] for _, d in ibm.nodes(data=True) if d["kind"] == "story") == ["businessinsider.com", "kitv.com", "mashable.com"]
+    assert ibm.number_of_nodes() == 6  # three stories and their three outlets
+
+
+@pytest.mark.corpus
+def test_azure_clusters_are_deterministic_and_seeded(azure_graph):
+    first = coverage_clusters(azure_graph, seed=1)
+    again = coverage_clusters(azure_graph, seed=1)
+    assert [c["stories"] for c in first] == [c["stories"] for c in again]
+    assert len(first) > 100 and first[0]["size"] >= first[-1]["size"]
+    components = coverage_clusters(azure_graph, method="components")
+    assert len(components) < len(first)  # communities split big components
+    finer = coverage_clusters(azure_graph, resolution=3.0, seed=1)
+    assert len(finer) > len(first)
+
+
+@pytest.mark.corpus
+def test_azure_ranks_shape(azure_graph):
+    rows = story_ranks(azure_graph)
+    assert len(rows) == 4943
+    assert {r["betweenness_method"] for r in rows} == {"exact"}
+    sampled = story_ranks(azure_graph, exact_limit=1000)
+    assert {r["betweenness_method"] for r in sampled} == {"sampled (1000 sources)"}
+    assert max(r["quality"] or 0 for r in rows) == 136

@@ -1,0 +1,134 @@
+"""CLI: exact outputs, exact error lines, exit codes, and the figures on the real corpora."""
+
+import json
+import subprocess
+import sys
+
+import networkx as nx
+import pytest
+from click.testing import CliRunner
+
+from conftest import SEEDS, write
+from graphapp.cli import cli
+
+SEED_STATS = {
+    "files": 1, "articles": 1, "skipped": [], "merged": 0, "merges": [], "warnings": 0,
+    "stories": 11, "stories_with_file": 1, "outlets": 9, "related_edges": 10, "published_by_edges": 11,
+    "components": 1, "clusters": 1,
+}
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_stats_json_on_the_seed():
+    result = run("stats", SEEDS, "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == SEED_STATS
+
+
+def test_stats_table_on_the_seed():
+    result = run("stats", SEEDS)
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[:3] == ["files               1", "articles            1", "skipped             0"]
+    assert "related_edges       10" in result.stdout.splitlines()
+
+
+def test_clusters_json_has_the_documented_fields():
+    result = run("clusters", SEEDS, "--format", "json")
+    (cluster,) = json.loads(result.stdout)
+    assert {"id", "label", "size", "outlets", "stories", "first_published", "first_outlet"} <= cluster.keys()
+    assert cluster["size"] == 11 and len(cluster["stories"]) == 11 and len(cluster["outlets"]) == 9
+    assert cluster["first_outlet"] == "mashable.com" and cluster["first_published"] == "2020-06-09T18:02:00Z"
+    assert "https://cnet.com/news/microsoft-bans-police-from-using-its-facial-recognition-software" in cluster["stories"]
+
+
+def test_rank_by_degree_json():
+    rows = json.loads(run("rank", SEEDS, "--by", "degree", "--top", "2", "--format", "json").stdout)
+    assert rows[0]["story"] == "https://businessinsider.com/aclu-calles-amazon-blanket-ban-rekognition-sales-2020-6"
+    assert rows[0]["degree"] == 10 and len(rows) == 2
+
+
+def test_rank_outlets_csv():
+    lines = run("rank", SEEDS, "--outlets", "--by", "quality", "--top", "3", "--format", "csv").stdout.splitlines()
+    assert lines[0] == "outlet,name,stories,clusters,mean_quality,partners,co_coverage_links,pagerank"
+    assert [line.split(",")[0] for line in lines[1:]] == ["cnet.com", "mashable.com", "techcrunch.com"]
+
+
+def test_filters_apply_to_every_command():
+    narrowed = json.loads(run("stats", SEEDS, "--json", "--outlet", "mashable.com").stdout)
+    assert narrowed["stories"] == 2 and narrowed["outlets"] == 1 and narrowed["related_edges"] == 0
+    recent = json.loads(run("stats", SEEDS, "--json", "--since", "2020-06-11", "--min-quality", "70").stdout)
+    assert recent["stories"] == 4  # CNET, Mashable, TechCrunch, GeekWire on 06-11 with quality >= 70
+    topic = json.loads(run("stats", SEEDS, "--json", "--topic", "computer vision").stdout)
+    assert topic["stories"] == 1
+    until = json.loads(run("clusters", SEEDS, "--until", "2020-06-10", "--format", "json", "--min-size", "1").stdout)
+    assert sum(c["size"] for c in until) == 4
+
+
+def test_export_writes_the_format_of_the_suffix(tmp_path):
+    out = tmp_path / "seed.graphml"
+    result = run("export", SEEDS, "-o", out)
+    assert result.exit_code == 0 and result.stderr == f"wrote {out} (graphml, {out.stat().st_size:,} bytes)\n"
+    assert nx.read_graphml(out).number_of_nodes() == 20
+    result = run("export", SEEDS, "-o", tmp_path / "seed.csv")
+    assert result.exit_code == 2
+    assert "Error: a .csv name is ambiguous: use NAME.nodes.csv, NAME.edges.csv, or NAME.zip for both" in result.stderr
+
+
+def test_nothing_usable_is_one_error_line_and_exit_1(tmp_path):
+    write(tmp_path / "bad.md", "no front matter here\n")
+    result = run("stats", tmp_path, "--json")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"skipped: {tmp_path / 'bad.md'}:1: no front matter: the file does not start with a '---' line",
+        "Error: nothing usable in the given paths: 1 article files found, all skipped "
+        f"(first problem: {tmp_path / 'bad.md'}: no front matter: the file does not start with a '---' line)",
+    ]
+    missing = run("clusters", tmp_path / "missing")
+    assert missing.exit_code == 1
+    assert missing.stderr.splitlines()[-1] == f"Error: no article files found in the given paths (first problem: {tmp_path / 'missing'}: no such file or folder)"
+
+
+def test_skipped_files_are_listed_on_stderr_and_exit_0(tmp_path):
+    write(tmp_path / "good.md", '---\ntitle: "Good"\nwebUrl: "https://good.example/a"\n---\n')
+    write(tmp_path / "bad.md", '---\ntitle: "x"\nwebUrl: "file:///etc/passwd"\n---\n')
+    result = run("stats", tmp_path, "--json")
+    assert result.exit_code == 0
+    assert result.stderr == f"skipped: {tmp_path / 'bad.md'} [webUrl]: scheme file: is not http or https\n"
+    assert json.loads(result.stdout)["skipped"] == [
+        {"path": str(tmp_path / "bad.md"), "line": None, "field": "webUrl", "reason": "scheme file: is not http or https"}]
+    assert run("stats", tmp_path, "--json", "--quiet").stderr == ""
+
+
+@pytest.mark.parametrize("args", [["stats"], ["rank", str(SEEDS), "--by", "fame"], ["stats", str(SEEDS), "--since", "yesterday"],
+                                  ["nonsense"], ["rank", str(SEEDS), "--top", "0"]])
+def test_usage_errors_exit_2(args):
+    assert CliRunner().invoke(cli, args).exit_code == 2
+
+
+def test_python_dash_m_and_no_traceback(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "graphapp", "stats", str(tmp_path / "nope"), "--json"],
+                            capture_output=True, text=True)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("Error: no article files found")
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize(("fixture", "expected"), [
+    ("azure_dir", {"files": 4958, "articles": 4958, "stories": 4943, "outlets": 427, "related_edges": 80049}),
+    ("powerapps_dir", {"files": 674, "articles": 674, "stories": 670, "outlets": 85, "related_edges": 0}),
+])
+def test_corpus_figures_through_the_cli(fixture, expected, request, tmp_path):
+    folder = request.getfixturevalue(fixture)
+    cold = subprocess.run([sys.executable, "-m", "graphapp", "stats", str(folder), "--json"], capture_output=True, text=True,
+                          env={**__import__("os").environ, "GRAPHAPP_CACHE_DIR": str(tmp_path)})
+    assert cold.returncode == 0, cold.stderr
+    stats = json.loads(cold.stdout)
+    assert {k: stats[k] for k in expected} == expected
+    assert stats["skipped"] == [] and stats["published_by_edges"] == expected["stories"]
+    warm = subprocess.run([sys.executable, "-m", "graphapp", "stats", str(folder), "--json"], capture_output=True, text=True,
+                          env={**__import__("os").environ, "GRAPHAPP_CACHE_DIR": str(tmp_path)})
+    assert json.loads(warm.stdout) == stats

@@ -113,7 +113,9 @@ def test_python_dash_m_and_no_traceback(tmp_path):
     result = subprocess.run([sys.executable, "-m", "graphapp", "stats", str(tmp_path / "nope"), "--json"],
                             capture_output=True, text=True)
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert result.stderr.startswith("Error: no article files found")
+    assert result.stderr.splitlines() == [
+        f"skipped: {tmp_path / 'nope'}: no such file or folder",
+        f"Error: no article files found in the given paths (first problem: {tmp_path / 'nope'}: no such file or folder)"]
 
 
 @pytest.mark.corpus

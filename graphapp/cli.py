@@ -238,6 +238,11 @@ def app(paths, port):
     from streamlit.web import cli as streamlit_cli
 
     script = str(Path(__file__).with_name("app.py"))
+    # The project's .streamlit/config.toml is only read from the working directory: set the same
+    # safe defaults here, without overriding anything the user set in the environment.
+    for name, value in {"STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", "STREAMLIT_SERVER_ENABLE_XSRF_PROTECTION": "true",
+                        "STREAMLIT_SERVER_MAX_UPLOAD_SIZE": "100", "STREAMLIT_CLIENT_TOOLBAR_MODE": "minimal"}.items():
+        os.environ.setdefault(name, value)
     args = ["streamlit", "run", script]
     if port:
         args += ["--server.port", str(port)]

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import networkx as nx
 
-__all__ = ["Exporter", "EXPORTERS", "export_bytes", "format_for_path", "xml_id", "NODE_COLUMNS", "EDGE_COLUMNS"]
+__all__ = ["Exporter", "EXPORTERS", "export_bytes", "format_for_path", "xml_id", "safe_csv", "NODE_COLUMNS", "EDGE_COLUMNS"]
 
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -107,6 +107,11 @@ def _table(header: list[str], rows) -> bytes:
     writer.writerow(header)
     writer.writerows([_cell(v) for v in row] for row in rows)
     return buffer.getvalue().encode("utf-8")
+
+
+def safe_csv(frame) -> bytes:
+    """A DataFrame as CSV bytes whose cells cannot run as spreadsheet formulas."""
+    return _table([str(c) for c in frame.columns], frame.itertuples(index=False, name=None))
 
 
 def _nodes_csv(graph: nx.DiGraph) -> bytes:

@@ -7,6 +7,7 @@ says, compression ratio, total bytes); unsafe or unreadable members become error
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 import zipfile
@@ -17,13 +18,18 @@ from pathlib import Path, PurePosixPath
 from .frontmatter import MAX_FILE_BYTES
 from .records import LoadIssue
 
-__all__ = ["Source", "ZipLimits", "find_sources", "is_ignored_name"]
+__all__ = ["Source", "ZipLimits", "find_sources", "sources_from_upload", "is_ignored_name"]
 
 _IGNORED_STEMS = {"readme", "license", "licence", "changelog", "contributing", "copying", "notice", "authors"}
 _IGNORED_SUFFIXES = {
     ".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".ico", ".bmp", ".tif", ".tiff", ".avif",
     ".pdf", ".mp4", ".mp3", ".mov", ".woff", ".woff2", ".ttf", ".css", ".js", ".pyc", ".ds_store",
 }
+
+
+# Everything zipfile raises on hostile or broken archives, not only BadZipFile.
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, IndexError, EOFError, OSError, ValueError,
+               RuntimeError, KeyError, OverflowError, zlib.error)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +79,29 @@ def find_sources(paths, *, zip_limits: ZipLimits = ZipLimits()) -> tuple[list[So
     return sources, issues
 
 
+def sources_from_upload(name: str, data: bytes, *, zip_limits: ZipLimits = ZipLimits()) -> tuple[list[Source], list[LoadIssue]]:
+    """Article candidates in one uploaded file (an article or a zip), read in memory; nothing touches the disk."""
+    issues: list[LoadIssue] = []
+    label = os.path.basename(name.replace("\\", "/")) or "upload"
+    if label.lower().endswith(".zip"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                infos = zf.infolist()
+                if len(infos) > zip_limits.max_members:
+                    issues.append(LoadIssue(label, f"{len(infos):,} entries, over the limit of {zip_limits.max_members:,}; archive not read"))
+                    return [], issues
+                return _read_members(zf, infos, label, issues, zip_limits), issues
+        except _ZIP_ERRORS as exc:
+            issues.append(LoadIssue(label, f"not a readable zip archive: {exc or type(exc).__name__}"))
+            return [], issues
+    if is_ignored_name(label):
+        return [], issues
+    if len(data) > zip_limits.max_member_bytes:
+        issues.append(LoadIssue(label, f"{len(data):,} bytes, over the {zip_limits.max_member_bytes:,}-byte limit; not read"))
+        return [], issues
+    return [Source(label, size=len(data), data=data)], issues
+
+
 def _walk(root: Path):
     for folder, dirs, files in os.walk(root):
         dirs[:] = [d for d in dirs if not d.startswith(".") and d != "__MACOSX"]
@@ -102,7 +131,7 @@ def _zip_members(archive: str, issues: list, limits: ZipLimits) -> list[Source]:
                 issues.append(LoadIssue(label, f"{len(infos):,} entries, over the limit of {limits.max_members:,}; archive not read"))
                 return []
             return _read_members(zf, infos, label, issues, limits)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, IndexError, EOFError, OSError, ValueError, zlib.error) as exc:
+    except _ZIP_ERRORS as exc:
         issues.append(LoadIssue(label, f"not a readable zip archive: {exc or type(exc).__name__}"))
         return []
 
@@ -145,7 +174,7 @@ def _read_members(zf: zipfile.ZipFile, infos, label: str, issues: list, limits: 
         try:
             with zf.open(info) as member:
                 data = member.read(limits.max_member_bytes + 1)
-        except (zipfile.BadZipFile, NotImplementedError, IndexError, EOFError, OSError, ValueError, RuntimeError, zlib.error) as exc:
+        except _ZIP_ERRORS as exc:
             issues.append(LoadIssue(where, f"cannot read entry: {exc or type(exc).__name__}"))
             continue
         if len(data) > limits.max_member_bytes:

@@ -6,9 +6,10 @@ reaching the page goes through st.text / st.dataframe (no Markdown) or the escap
 
 from __future__ import annotations
 
+import os
 import sys
-from dataclasses import replace
 from functools import partial
+from pathlib import Path
 
 import altair as alt
 import streamlit as st
@@ -49,7 +50,12 @@ def cached_outlet_view(dataset_key: str, settings: ex.Settings, _analysis: ex.An
 
 
 def input_paths() -> tuple[str, ...]:
-    return tuple(sys.argv[1:]) or (str(ex.SEEDS),)
+    """GRAPHAPP_PATHS (set by `graphapp app`), else `streamlit run app.py -- PATH...`, else the bundled seeds."""
+    if os.environ.get("GRAPHAPP_PATHS"):
+        return tuple(os.environ["GRAPHAPP_PATHS"].split(os.pathsep))
+    if sys.argv and Path(sys.argv[0]).resolve() == Path(__file__).resolve() and sys.argv[1:]:
+        return tuple(sys.argv[1:])
+    return (str(ex.SEEDS),)
 
 
 def choose_dataset() -> ex.Dataset:

@@ -247,7 +247,7 @@ def app(paths, port):
     if port:
         args += ["--server.port", str(port)]
     if paths:
-        args += ["--", *[os.path.abspath(p) for p in paths]]
+        os.environ["GRAPHAPP_PATHS"] = os.pathsep.join(os.path.abspath(p) for p in paths)
     sys.argv = args
     sys.exit(streamlit_cli.main())
 

@@ -31,7 +31,7 @@ PALETTE = [
     "#393b79", "#e6550d", "#31a354", "#756bb1", "#636363", "#843c39", "#3182bd", "#fd8d3c", "#74c476", "#9e9ac8",
 ]
 OTHER_COLOR = "#c7c7c7"
-OUTLET_COLOR = "#444444"
+OUTLET_COLOR = "#8a8a8a"
 _CDN_TAGS = re.compile(r"<link[^>]*https?://[^>]*>|<script[^>]*\bsrc=[\"']?https?://[^>]*>\s*</script>", re.IGNORECASE)
 
 
@@ -62,8 +62,10 @@ def node_styles(
     colors: dict[str, str] = {}
     legend: list[tuple[str, str]] = []
     if color_by == "cluster" and clusters:
-        for cluster, color in zip(clusters[:top], PALETTE):
-            legend.append((f"cluster {cluster['id']}: {cluster['label']}", color))
+        for index, cluster in enumerate(clusters[:top]):
+            color = PALETTE[index % len(PALETTE)]
+            if index < len(PALETTE):
+                legend.append((f"cluster {cluster['id']}: {cluster['label']}", color))
             for story in cluster["stories"]:
                 colors[story] = color
     elif color_by == "outlet":
@@ -85,8 +87,11 @@ def node_styles(
         else:
             colors.setdefault(node, data.get("color", OTHER_COLOR))
     values = size_by if size_by is not None else dict(graph.degree())
-    peak = max((values.get(n, 0) or 0 for n in graph.nodes), default=0) or 1
-    sizes = {node: 6 + 24 * ((values.get(node, 0) or 0) / peak) ** 0.5 for node in graph.nodes}
+    sizes = {}
+    for kind, smallest, largest in ((OUTLET, 5, 18), (None, 6, 34)):  # outlets stay smaller than stories or clusters
+        members = [n for n, k in graph.nodes(data="kind") if (k == OUTLET) == (kind == OUTLET)]
+        peak = max((values.get(n, 0) or 0 for n in members), default=0) or 1
+        sizes.update({n: smallest + (largest - smallest) * ((values.get(n, 0) or 0) / peak) ** 0.5 for n in members})
     return NodeStyle(colors, sizes, legend, f"size: {size_label}")
 
 

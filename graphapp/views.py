@@ -20,6 +20,7 @@ __all__ = ["OVERVIEW_NODES", "OVERVIEW_EDGES", "NetworkView", "network_view", "c
 
 OVERVIEW_NODES = 2_500
 OVERVIEW_EDGES = 20_000
+OVERVIEW_OUTLETS = 40  # outlets drawn next to the clusters in the overview (most stories first)
 
 
 @dataclass
@@ -69,8 +70,12 @@ class NetworkView:
         return buffer.getvalue()
 
 
-def cluster_overview(graph: nx.DiGraph, clusters: list[dict]) -> nx.Graph:
-    """Clusters as super-nodes plus outlets; sizes are story counts, edge weights count links or stories."""
+def cluster_overview(graph: nx.DiGraph, clusters: list[dict], *, outlets: int = OVERVIEW_OUTLETS) -> nx.Graph:
+    """Clusters as super-nodes plus the `outlets` busiest outlets; sizes are story counts, edge
+    weights count related links (cluster–cluster) or stories (cluster–outlet)."""
+    busiest = sorted((n for n, k in graph.nodes(data="kind") if k == OUTLET),
+                     key=lambda n: (-graph.nodes[n].get("stories", 0), n))[:outlets]
+    shown_outlets = set(busiest)
     overview = nx.Graph()
     cluster_of: dict[str, str] = {}
     for cluster in clusters:
@@ -83,6 +88,8 @@ def cluster_overview(graph: nx.DiGraph, clusters: list[dict]) -> nx.Graph:
     for story, node in cluster_of.items():
         per_outlet[(node, outlet_node(graph.nodes[story]["outlet"]))] += 1
     for (cluster_node, outlet), count in per_outlet.items():
+        if outlet not in shown_outlets:
+            continue
         if outlet not in overview:
             data = graph.nodes[outlet]
             overview.add_node(outlet, kind=OUTLET, name=data.get("name"), domain=data.get("domain"), stories=data.get("stories", 0))
@@ -143,9 +150,9 @@ def network_view(
         return NetworkView(graph, style, layout_positions(graph, seed=seed), f"all {stories:,} stories and their outlets")
     overview = cluster_overview(graph, clusters)
     as_nodes = [{**cluster, "stories": [f"cluster:{cluster['id']}"]} for cluster in clusters]
-    style = node_styles(overview, color_by="cluster", clusters=as_nodes,
+    style = node_styles(overview, color_by="cluster", clusters=as_nodes, top=len(as_nodes),
                         size_by=dict(overview.nodes(data="stories", default=1)), size_label="stories in the cluster or outlet")
     note = (f"Overview: the graph has {graph.number_of_nodes():,} nodes and {graph.number_of_edges():,} edges, more than "
             f"{OVERVIEW_NODES:,} nodes or {OVERVIEW_EDGES:,} edges, so {len(clusters):,} clusters are drawn as single nodes "
-            f"next to their outlets; pick a cluster, outlet or story to drill down.")
+            f"next to the {OVERVIEW_OUTLETS} busiest outlets; pick a cluster, outlet or story to drill down.")
     return NetworkView(overview, style, layout_positions(overview, seed=seed), note, overview=True, edge_width_key="weight")

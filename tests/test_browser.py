@@ -1,0 +1,106 @@
+"""The app in a real browser: Debian's Chromium driven by Playwright against `streamlit run` on localhost."""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import SEEDS, write
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+APP = Path(__file__).resolve().parents[1] / "graphapp" / "app.py"
+EVIL_URL = "https://evil.example/story"
+EVIL_TITLE = '<img src=x onerror="window.__pwned=1;document.title=\'pwned\'"> see href=javascript:alert(1)'
+
+pytestmark = pytest.mark.browser
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is absent: .ci/run installs Debian's chromium package for this test")
+    pytest.importorskip("playwright.sync_api")
+    data = tmp_path_factory.mktemp("browser-data")
+    shutil.copy(next(SEEDS.iterdir()), data / "seed.txt")
+    write(data / "evil.md", f"---\ntitle: {json.dumps(EVIL_TITLE)}\nwebUrl: \"{EVIL_URL}\"\nquality: 99\n"
+          "related:\n  - title: \"linked\"\n    webUrl: \"https://mashable.com/article/microsoft-facial-recognition-police/\"\n---\n")
+    port = free_port()
+    env = {**os.environ, "GRAPHAPP_PATHS": str(data), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
+                                "--server.headless", "true", "--server.address", "127.0.0.1"],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url + "_stcore/health", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        process.kill()
+        pytest.fail("streamlit did not start: " + (process.stdout.read() if process.stdout else ""))
+    yield url
+    process.terminate()
+    process.wait(timeout=20)
+
+
+def network_frame(page, timeout: float = 60):
+    """The iframe whose vis-network has drawn (it sets window.graphappDrawnAt on the first draw)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for frame in page.frames:
+            try:
+                if frame.evaluate("window.graphappDrawnAt !== undefined"):
+                    return frame
+            except Exception:  # frames come and go while Streamlit renders
+                pass
+        page.wait_for_timeout(100)
+    raise AssertionError("the network view never drew")
+
+
+def test_network_draws_offline_and_article_html_never_runs(server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        errors, outside = [], []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        page.on("request", lambda r: r.url.startswith(("http://", "https://", "ws://", "wss://"))
+                and not r.url.startswith(("http://127.0.0.1", "ws://127.0.0.1")) and outside.append(r.url))
+        page.goto(server)
+        frame = network_frame(page)
+        nodes = frame.evaluate("network.body.data.nodes.getIds()")
+        evil_node = next(n for n in nodes if "evil.example" in n)
+        frame.evaluate(f"network.body.emitter.emit('showPopup', {json.dumps(evil_node)})")
+        page.wait_for_timeout(300)
+        popup = frame.evaluate("document.querySelector('div.popup') && document.querySelector('div.popup').innerText")
+        assert popup and "<img src=x" in popup  # shown as text
+        assert frame.evaluate("document.querySelectorAll('div.popup img').length") == 0
+        shots = Path(os.environ.get("GRAPHAPP_ARTIFACTS", tmp_path))
+        shots.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shots / "app.png"), full_page=True)
+        for each in page.frames:
+            assert each.evaluate("window.__pwned === undefined")
+        assert page.title() != "pwned"
+        browser.close()
+    assert errors == []
+    assert outside == []
+    assert (shots / "app.png").stat().st_size > 10_000

@@ -55,10 +55,10 @@ class ZipLimits:
 
 def is_ignored_name(name: str) -> bool:
     """Names skipped silently: hidden files, macOS resource forks, README/LICENSE, images and the like."""
-    parts = PurePosixPath(name.replace("\\", "/")).parts
+    parts = name.replace("\\", "/").split("/")
     if any((part.startswith(".") and part not in (".", "..")) or part == "__MACOSX" for part in parts):
         return True
-    leaf = parts[-1] if parts else name
+    leaf = parts[-1] or name
     stem, suffix = os.path.splitext(leaf.lower())
     return stem in _IGNORED_STEMS or suffix in _IGNORED_SUFFIXES
 

@@ -117,10 +117,10 @@ def _story(data: dict, issues: _Issues, where: str, *, required: bool) -> Story 
             return None
         issues.warn(where + "title", message + "; dropped")
         title = None
-    if required and title is None:
-        issues.error("title", "missing title")
-        return None
     title = _text(title, where + "title", MAX_TITLE, issues)
+    if required and title is None:
+        issues.error("title", "missing or empty title")
+        return None
     excerpt = data.get("excerpt")
     if excerpt is not None and not isinstance(excerpt, str):
         issues.warn(where + "excerpt", f"excerpt must be text, got {kind_of(excerpt)}; dropped")
@@ -198,7 +198,11 @@ def _published(value, where: str, issues: _Issues) -> datetime | None:
         return None
     if value.tzinfo is None:
         return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+    try:
+        return value.astimezone(timezone.utc)
+    except OverflowError:
+        issues.warn(field, f"date {value.isoformat()} is out of range in UTC; dropped")
+        return None
 
 
 def _quality(value, where: str, issues: _Issues) -> int | None:

@@ -35,15 +35,14 @@ _DUPLICATES_FAIL = yaml_rs.DuplicateKeyPolicy.Error
 _INDICATORS = "&!*[{%<?"
 _TOKEN_START = " \t\n[{,"
 _PLAIN_QUALITY = re.compile(r"[ \t]*(?:[1-9][0-9]*|0)[ \t]*|[ \t]*[\"'].*|[ \t]*")
-# What may stand before a value on its line: indentation, sequence dashes, complex-key marks and one key.
-_VALUE_START = re.compile(r"""[ \t]*(?:[-?][ \t]+)*(?:(?:[^\s"'#?-][^\n]*?|"[^"\n]*"|'[^'\n]*')[ \t]*:[ \t]+)?""")
-_DEEP_INDENT = "\n" + " " * (2 * MAX_DEPTH + 1)
+_DEEP_INDENT = "\n" + " " * (MAX_DEPTH + 1)  # real files indent at most 8 spaces
 _INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 _FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|(?:0|[1-9][0-9]*)(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
 _TIMESTAMP = re.compile(
     r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::?[0-9]{2})?))?)?"
 )
-_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_WIDE_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"), (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
 @dataclass(slots=True)
@@ -62,15 +61,20 @@ def is_article_text(head: bytes) -> bool:
     return head.startswith(b"---") and head[3:4] in (b"\n", b"\r", b" ", b"\t", b"")
 
 
-def read_front_matter(data: bytes) -> dict:
+def read_front_matter(data: bytes) -> tuple[dict, list[str]]:
     """Decode, split and parse the YAML front matter of one article file.
 
-    Raises FrontMatterError with a line number where one is known.
+    Returns the mapping and notes on what was repaired. Raises FrontMatterError with a line number
+    where one is known.
     """
     if len(data) > MAX_FILE_BYTES:
         raise FrontMatterError(f"file is {len(data):,} bytes, over the {MAX_FILE_BYTES:,}-byte limit; not parsed")
-    if data.startswith(_UTF16_BOMS):
-        raise FrontMatterError("file is UTF-16 encoded (byte 0: byte-order mark); only UTF-8 is read")
+    for bom, encoding in _WIDE_BOMS:
+        if data.startswith(bom):
+            raise FrontMatterError(f"file is {encoding} encoded (byte offset 0: byte-order mark); only UTF-8 is read")
+    if (nul := data.find(b"\x00", 0, 4096)) != -1:
+        raise FrontMatterError(f"NUL byte at byte offset {nul}: not UTF-8 text (UTF-16 or UTF-32 without a byte-order "
+                               "mark?); only UTF-8 is read", data.count(b"\n", 0, nul) + 1)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -85,12 +89,13 @@ def read_front_matter(data: bytes) -> dict:
     block = _front_matter_block(text)
     if "\x00" in block:
         raise FrontMatterError("front matter contains a NUL byte", block[: block.index("\x00")].count("\n") + 2)
-    value = _parse(block)
+    notes: list[str] = []
+    value = _parse(block, notes)
     if value is None:
         raise FrontMatterError("front matter is empty", 1)
     if not isinstance(value, dict):
         raise FrontMatterError(f"front matter is {kind_of(value)}, not a mapping of fields", 2)
-    return value
+    return value, notes
 
 
 def _front_matter_block(text: str) -> str:
@@ -107,17 +112,44 @@ def _front_matter_block(text: str) -> str:
     raise FrontMatterError("front matter is never closed: no second '---' line", 1)
 
 
-def _parse(block: str):
+def _parse(block: str, notes: list[str]):
     if not _is_unusual(block):
         try:
-            return yaml_rs.loads(block, alias_limits=_NO_ALIASES, duplicate_key_policy=_DUPLICATES_FAIL)
+            value = yaml_rs.loads(block, alias_limits=_NO_ALIASES, duplicate_key_policy=_DUPLICATES_FAIL)
         except Exception:  # noqa: BLE001 - any failure is re-diagnosed by the strict path below
-            pass
-    return _strict_parse(block)
+            value = None
+        if isinstance(value, dict) and _plain_types(value):
+            return value
+    try:
+        return _strict_parse(block)
+    except FrontMatterError as exc:
+        if "Unicode character escape" not in exc.message or not _SURROGATE_ESCAPE.search(block):
+            raise
+    # libyaml refuses escaped lone surrogates; U+FFFE takes their place so that the field reader
+    # strips it with a warning naming the field.
+    return _strict_parse(_SURROGATE_ESCAPE.sub(r"\\uFFFE", block))
+
+
+_TEXT_FIELDS = ("title", "excerpt", "webUrl", "originalUrl")
+
+
+def _plain_types(value: dict) -> bool:
+    """True when the fields graphapp reads came out as text where text is expected. yaml-rs reads
+    `0131` or `0x1F` as numbers where the strict path keeps text; such files take the strict path."""
+    if any(not isinstance(value.get(f, ""), (str, type(None))) for f in _TEXT_FIELDS):
+        return False
+    related = value.get("related")
+    if isinstance(related, list):
+        for entry in related:
+            if isinstance(entry, dict) and any(not isinstance(entry.get(f, ""), (str, type(None))) for f in _TEXT_FIELDS):
+                return False
+    return True
 
 
 def _is_unusual(block: str) -> bool:
-    if (block and block[0] in _INDICATORS) or _DEEP_INDENT in block or "\t" in block:
+    if (block and block[0] in _INDICATORS) or _DEEP_INDENT in block or "\t" in block or "- - " in block:
+        return True
+    if block.startswith(("...", "---")) or "\n..." in block:  # a second YAML document
         return True
     at = block.find("quality:")
     while at != -1:
@@ -128,10 +160,19 @@ def _is_unusual(block: str) -> bool:
     for char in _INDICATORS:
         at = block.find(char)
         while at != -1:
-            if block[at - 1] in _TOKEN_START and _VALUE_START.fullmatch(block, block.rfind("\n", 0, at) + 1, at):
+            if (block[at - 1] in _TOKEN_START and not (char in "&*" and block[at + 1 : at + 2] in (" ", "\n", ""))
+                    and _at_token_start(block[block.rfind("\n", 0, at) + 1 : at])):
                 return True
             at = block.find(char, at + 1)
     return False
+
+
+def _at_token_start(prefix: str) -> bool:
+    """Whether a character after `prefix` (the start of its line) may begin a YAML token: after
+    indentation, sequence dashes or `? ` only, or after a `key:` — wherever the key came from. (Inside a
+    flow collection tokens also follow `[`, `{` or `,`, but the collection's own opening bracket is
+    already at such a place.)"""
+    return not prefix.strip(" \t-?") or prefix.rstrip(" \t").endswith(":")
 
 
 def _strict_parse(block: str):
@@ -139,10 +180,14 @@ def _strict_parse(block: str):
     events = yaml.parse(block, Loader=yaml.CSafeLoader)
     stack: list = []  # containers under construction: [container, pending_key, key_lines]
     root = None
+    documents = 0
     try:
         for event in events:
             kind = type(event)
+            if kind is yaml.DocumentStartEvent and documents:
+                raise FrontMatterError("more than one YAML document in the front matter", event.start_mark.line + 2)
             if kind in (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentStartEvent, yaml.DocumentEndEvent):
+                documents += kind is yaml.DocumentStartEvent
                 continue
             line = event.start_mark.line + 2  # +1 for 1-based, +1 for the opening '---'
             if kind is yaml.AliasEvent:
@@ -155,7 +200,10 @@ def _strict_parse(block: str):
                 if getattr(event, "tag", None) is not None and not (kind is yaml.ScalarEvent and event.tag == "!"):
                     raise FrontMatterError(f"YAML tag {event.tag} is not allowed in article files", line)
                 if kind is yaml.ScalarEvent:
-                    value = _resolve(event.value, plain=event.style in (None, "") and event.implicit[0])
+                    plain = event.style in (None, "") and event.implicit[0]
+                    if plain and event.value == "<<" and stack and isinstance(stack[-1][0], dict) and stack[-1][1] is _NO_KEY:
+                        raise FrontMatterError("YAML merge key << is not allowed in article files", line)
+                    value = _resolve(event.value, plain=plain)
                 else:
                     if len(stack) >= MAX_DEPTH:
                         raise FrontMatterError(f"nesting deeper than {MAX_DEPTH} levels", line)

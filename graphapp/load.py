@@ -117,8 +117,9 @@ def parse_source(source: Source, shared: dict | None = None) -> tuple[Article | 
     """Parse one candidate file; every failure becomes an issue, never an exception."""
     try:
         data = source.data if source.data is not None else _read_capped(source.file)
-        mapping = read_front_matter(data)
-        return read_article(mapping, source.path, shared)
+        mapping, notes = read_front_matter(data)
+        article, issues = read_article(mapping, source.path, shared)
+        return article, [LoadIssue(source.path, note, WARNING, "front matter") for note in notes] + issues
     except FrontMatterError as exc:
         return None, [LoadIssue(source.path, exc.message, ERROR, exc.field, exc.line)]
     except OSError as exc:

@@ -87,8 +87,8 @@ def sources_from_upload(name: str, data: bytes, *, zip_limits: ZipLimits = ZipLi
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
                 infos = zf.infolist()
-                if len(infos) > zip_limits.max_members:
-                    issues.append(LoadIssue(label, f"{len(infos):,} entries, over the limit of {zip_limits.max_members:,}; archive not read"))
+                if problem := _archive_problem(infos, len(data), zip_limits):
+                    issues.append(LoadIssue(label, problem))
                     return [], issues
                 return _read_members(zf, infos, label, issues, zip_limits), issues
         except _ZIP_ERRORS as exc:
@@ -116,7 +116,9 @@ def _add_file(path: str, sources: list, issues: list, limits: ZipLimits, explici
     except OSError as exc:
         issues.append(LoadIssue(path, f"cannot read: {exc.strerror or exc}"))
         return
-    if path.lower().endswith(".zip"):
+    if not stat.S_ISREG(info.st_mode):
+        issues.append(LoadIssue(path, "not a regular file (a pipe, socket or device); not read"))
+    elif path.lower().endswith(".zip"):
         sources.extend(_zip_members(path, issues, limits))
     elif explicit or not is_ignored_name(os.path.basename(path)):
         sources.append(Source(path, file=path, size=info.st_size, mtime_ns=info.st_mtime_ns))
@@ -127,13 +129,25 @@ def _zip_members(archive: str, issues: list, limits: ZipLimits) -> list[Source]:
     try:
         with zipfile.ZipFile(archive) as zf:
             infos = zf.infolist()
-            if len(infos) > limits.max_members:
-                issues.append(LoadIssue(label, f"{len(infos):,} entries, over the limit of {limits.max_members:,}; archive not read"))
+            if problem := _archive_problem(infos, os.path.getsize(archive), limits):
+                issues.append(LoadIssue(label, problem))
                 return []
             return _read_members(zf, infos, label, issues, limits)
     except _ZIP_ERRORS as exc:
         issues.append(LoadIssue(label, f"not a readable zip archive: {exc or type(exc).__name__}"))
         return []
+
+
+def _archive_problem(infos, archive_bytes: int, limits: ZipLimits) -> str | None:
+    """Refuse an archive as a whole when its entry count or overall expansion is out of bounds."""
+    if len(infos) > limits.max_members:
+        return f"{len(infos):,} entries, over the limit of {limits.max_members:,}; archive not read"
+    # Members too big on their own are reported one by one; the rest must not add up to a bomb.
+    declared = sum(info.file_size for info in infos if not _too_big(info, limits))
+    if declared > 16 * 1024 * 1024 and declared / max(archive_bytes, 1) > limits.max_ratio:
+        return (f"unpacks to {declared:,} bytes from {archive_bytes:,} (ratio {declared / max(archive_bytes, 1):,.0f}:1, "
+                f"over {limits.max_ratio:,.0f}:1): a zip bomb; archive not read")
+    return None
 
 
 def _member_problem(info: zipfile.ZipInfo, seen: set[str], limits: ZipLimits) -> str | None:
@@ -153,9 +167,15 @@ def _member_problem(info: zipfile.ZipInfo, seen: set[str], limits: ZipLimits) ->
         return "nested archive; not opened"
     if info.file_size > limits.max_member_bytes:
         return f"{info.file_size:,} bytes declared, over the {limits.max_member_bytes:,}-byte limit; not read"
-    if info.compress_size and info.file_size / info.compress_size > limits.max_ratio and info.file_size > 1024 * 1024:
+    if _too_big(info, limits):
         return f"compression ratio {info.file_size / info.compress_size:,.0f}:1 is over {limits.max_ratio:,.0f}:1; not read"
     return None
+
+
+def _too_big(info: zipfile.ZipInfo, limits: ZipLimits) -> bool:
+    """Over the size cap, or expanding suspiciously (small members may compress well legitimately)."""
+    ratio = info.file_size / info.compress_size if info.compress_size else 0
+    return info.file_size > limits.max_member_bytes or (ratio > limits.max_ratio and info.file_size > 256 * 1024)
 
 
 def _read_members(zf: zipfile.ZipFile, infos, label: str, issues: list, limits: ZipLimits) -> list[Source]:
@@ -163,7 +183,7 @@ def _read_members(zf: zipfile.ZipFile, infos, label: str, issues: list, limits: 
     seen: set[str] = set()
     total = 0
     for info in infos:
-        if info.is_dir() or (info.filename and is_ignored_name(info.filename)):
+        if info.filename.endswith("/") or (info.filename and is_ignored_name(info.filename)):
             continue
         where = f"{label}!{info.filename}"
         problem = _member_problem(info, seen, limits)

@@ -214,6 +214,8 @@ def check_case(case: Case, corpus, case_path: Path) -> None:
             assert first.path in skipped, context
         assert _mentions(first.message, exp["message_contains"]), f"wrong reason: {first}\n{context}"
         loaded = {a.path for a in articles}
+        if "keys" in exp:
+            assert sorted(a.story.key for a in articles) == exp["keys"], f"stories loaded from the archive\n{context}"
         for member in exp.get("good_members", []):
             assert f"{where}!{member}" in loaded, f"good member {member} of the same archive did not load\n{context}"
         if "member" in exp and exp["member"] not in exp.get("good_members", []):

@@ -5,7 +5,8 @@ NAME.expected.json files beside the literal fixtures (see README.md). Zip cases 
 
 - `member`: the archive member the error is about (the issue's path is `ARCHIVE!member`);
   absent when the error is about the whole archive (or any of its members: see `where`);
-- `good_members`: members of the same archive that must still load.
+- `good_members`: members of the same archive that must still load;
+- `keys`: the story keys that load from the archive, exactly (nothing from refused or nested members).
 
 Everything is deterministic (fixed timestamps, fixed random seed), so the load report in
 README.md does not change from run to run. Run `python generate.py DIR` to write the files out.
@@ -73,7 +74,7 @@ def _file_cases() -> dict[str, tuple[bytes, dict]]:
         story={"quality": None}))
 
     name = "text-long-title"
-    title = "Long " * 2000
+    title = ("Long title " * 1000)[:9999] + "!"  # 10,000 characters, none of them blank
     out[name + ".md"] = (f'---\ntitle: "{title}"\nwebUrl: "{_url(name)}"\n---\n'.encode(), _warning(
         "title", ["truncated"], "a 10,000-character title is truncated to 1,000 with a warning",
         story={"title_length": 1000}))
@@ -222,6 +223,8 @@ def _zip_cases() -> dict[str, tuple[bytes, dict]]:
         if member is not None:
             expected["member"] = member
         expected["good_members"] = list(good)
+        stem = name.rsplit(".", 1)[0]  # the stories that load from the archive: its good members, nothing else
+        expected["keys"] = sorted(_url(f"{stem}-{member.rsplit('.', 1)[0]}") for member in good)
         out[name] = (data, expected)
 
     for name, member, why in [
@@ -244,8 +247,7 @@ def _zip_cases() -> dict[str, tuple[bytes, dict]]:
     add(name, _patch(data, "secret.md", flag_or=0x1), "secret.md", ["encrypt"], "the encrypted flag bit is set: not read")
 
     name = "zip-duplicate-names.zip"
-    first = _article("zip-duplicate-names-dup").encode()
-    add(name, _zip([_good(name), ("dup.md", first), ("dup.md", evil)]), "dup.md", ["duplicate"],
+    add(name, _zip([_good(name), _good(name, "dup.md"), ("dup.md", evil)]), "dup.md", ["duplicate"],
         "two entries with one name: the second is reported, the first is read", good=("good.md", "dup.md"))
 
     name = "zip-nested.zip"

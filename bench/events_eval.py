@@ -1,0 +1,122 @@
+"""Event clustering quality against the hand-labelled azure-news events (tests/data/events/), and speed.
+
+    python bench/events_eval.py            # defaults, the baseline and other settings, on azure-news
+
+Prints pairwise precision/recall/F1 and B-cubed precision/recall/F1 over the labelled stories only, the
+number of events with 3+ outlets and the share of stories in multi-outlet events for both corpora, and
+the time event clustering takes on azure-news once the corpus is loaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from itertools import combinations
+from pathlib import Path
+
+import yaml
+
+from _util import corpus
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from graphapp.build import build_graph  # noqa: E402
+from graphapp.events import EventSettings, event_clusters, similar_pairs  # noqa: E402
+from graphapp.load import load  # noqa: E402
+from graphapp.urls import canonical_url  # noqa: E402
+
+
+def labelled(path: Path) -> dict[str, str]:
+    """Canonical story URL → labelled event id."""
+    gold = {}
+    for event in yaml.safe_load(path.read_text()):
+        for url in event["stories"]:
+            gold[canonical_url(url)] = event["id"]
+    return gold
+
+
+def scores(predicted: dict[str, str], gold: dict[str, str]) -> dict:
+    """Pairwise and B-cubed precision/recall/F1 over the stories present in `gold`."""
+    items = [s for s in gold]
+    pred = {s: predicted.get(s, f"single:{s}") for s in items}
+    same_gold = {(a, b) for a, b in combinations(items, 2) if gold[a] == gold[b]}
+    same_pred = {(a, b) for a, b in combinations(items, 2) if pred[a] == pred[b]}
+    tp = len(same_gold & same_pred)
+    pp = tp / len(same_pred) if same_pred else 1.0
+    pr = tp / len(same_gold) if same_gold else 1.0
+    by_gold, by_pred = {}, {}
+    for s in items:
+        by_gold.setdefault(gold[s], set()).add(s)
+        by_pred.setdefault(pred[s], set()).add(s)
+    bp = sum(len(by_gold[gold[s]] & by_pred[pred[s]]) / len(by_pred[pred[s]]) for s in items) / len(items)
+    br = sum(len(by_gold[gold[s]] & by_pred[pred[s]]) / len(by_gold[gold[s]]) for s in items) / len(items)
+    f = lambda p, r: 2 * p * r / (p + r) if p + r else 0.0  # noqa: E731
+    return {"pair_p": round(pp, 3), "pair_r": round(pr, 3), "pair_f1": round(f(pp, pr), 3),
+            "b3_p": round(bp, 3), "b3_r": round(br, 3), "b3_f1": round(f(bp, br), 3)}
+
+
+def baseline(graph, threshold=0.2, window=72.0) -> dict[str, str]:
+    """TF-IDF cosine of title+excerpt >= 0.2 within 72 hours, then connected components."""
+    import networkx as nx
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    import numpy as np
+    from datetime import datetime
+
+    keys = [n for n, d in graph.nodes(data=True) if d.get("kind") == "story" and d.get("title")]
+    docs = [f"{graph.nodes[k]['title']} {graph.nodes[k].get('excerpt', '')}" for k in keys]
+    hours = np.array([datetime.fromisoformat(graph.nodes[k]["published"].replace("Z", "+00:00")).timestamp() / 3600
+                      if graph.nodes[k].get("published") else np.nan for k in keys])
+    x = TfidfVectorizer(stop_words="english").fit_transform(docs)
+    s = (x @ x.T).tocoo()
+    g = nx.Graph()
+    g.add_nodes_from(range(len(keys)))
+    for i, j, v in zip(s.row, s.col, s.data):
+        if i < j and v >= threshold and not abs(hours[i] - hours[j]) > window:
+            g.add_edge(i, j)
+    return {keys[i]: f"b{n}" for n, comp in enumerate(nx.connected_components(g)) for i in comp}
+
+
+def as_assignment(events) -> dict[str, str]:
+    return {story: f"e{e['id']}" for e in events for story in e["stories"]}
+
+
+def coverage(events, graph) -> dict:
+    stories = sum(1 for _, k in graph.nodes(data="kind") if k == "story")
+    multi = [e for e in events if e["independent_outlets"] >= 2]
+    return {"events_3plus_outlets": sum(1 for e in events if e["independent_outlets"] >= 3),
+            "share_in_multi_outlet_event": round(sum(e["size"] for e in multi) / stories, 3) if stories else 0.0}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--labels", default=str(ROOT / "tests" / "data" / "events" / "azure-events.yaml"))
+    args = parser.parse_args()
+    gold = labelled(Path(args.labels))
+    graph = build_graph(load([corpus("azure-news")]).articles)
+    print(f"labelled: {len(set(gold.values()))} events, {len(gold)} stories; "
+          f"{sum(1 for s in gold if s in graph)} of them in the graph")
+    print("baseline (cosine >= 0.2 within 72 h, components):", json.dumps(scores(baseline(graph), gold)))
+    settings = {
+        "defaults": EventSettings(),
+        "threshold 0.2": EventSettings(threshold=0.2),
+        "threshold 0.4": EventSettings(threshold=0.4),
+        "window 24 h": EventSettings(window_hours=24),
+        "no related bonus": EventSettings(related_bonus=0.0),
+    }
+    for name, chosen in settings.items():
+        start = time.perf_counter()
+        events = event_clusters(graph, chosen)
+        elapsed = time.perf_counter() - start
+        print(f"{name:18} {json.dumps(scores(as_assignment(events), gold))} time {elapsed:.2f} s "
+              f"{json.dumps(coverage(events, graph))}")
+    power = build_graph(load([corpus("powerapps-news")]).articles)
+    start = time.perf_counter()
+    power_events = event_clusters(power)
+    print(f"powerapps-news defaults: {json.dumps(coverage(power_events, power))} time {time.perf_counter() - start:.2f} s")
+
+
+if __name__ == "__main__":
+    main()

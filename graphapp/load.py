@@ -104,7 +104,9 @@ def _load(sources: list[Source], issues: list[LoadIssue], paths: list[str], cach
         cache.keep_only({s.path for s in sources if s.file})
         cache.save()
 
-    report = LoadReport(files=len(sources), issues=issues)
+    # files: every article candidate considered, including zip members refused before parsing
+    # (a path that does not exist is reported, but is no file)
+    report = LoadReport(files=len(sources) + len({i.path for i in issues if i.field != "path"}), issues=issues)
     articles = []
     for article, file_issues in results:
         report.issues.extend(file_issues)

@@ -75,7 +75,7 @@ def find_sources(paths, *, zip_limits: ZipLimits = ZipLimits()) -> tuple[list[So
         elif path.is_file():
             _add_file(str(path), sources, issues, zip_limits, explicit=True)
         else:
-            issues.append(LoadIssue(str(raw), "no such file or folder"))
+            issues.append(LoadIssue(str(raw), "no such file or folder", field="path"))
     return sources, issues
 
 

@@ -114,7 +114,7 @@ def test_python_dash_m_and_no_traceback(tmp_path):
                             capture_output=True, text=True)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.splitlines() == [
-        f"skipped: {tmp_path / 'nope'}: no such file or folder",
+        f"skipped: {tmp_path / 'nope'} [path]: no such file or folder",
         f"Error: no article files found in the given paths (first problem: {tmp_path / 'nope'}: no such file or folder)"]
 
 

@@ -105,6 +105,7 @@ def main() -> None:
         "threshold 0.4": EventSettings(threshold=0.4),
         "window 24 h": EventSettings(window_hours=24),
         "no related bonus": EventSettings(related_bonus=0.0),
+        "no same-outlet penalty": EventSettings(same_outlet_penalty=0.0),
     }
     for name, chosen in settings.items():
         start = time.perf_counter()

@@ -97,9 +97,15 @@ def sidebar(dataset: ex.Dataset) -> ex.Settings:
                                     bind="query-params")
     text = side.text_input("Title contains", key="q", bind="query-params", placeholder="words to search in titles")
     with side.expander("Clustering"):
-        method = st.radio("Method", ["louvain", "components"], key="method", bind="query-params", horizontal=True)
+        level = st.radio("Clusters of", ["topics", "events"], key="level", bind="query-params", horizontal=True,
+                         help="topics: communities of publishers' related links; events: stories reporting the same "
+                              "event, from text similarity within a time window, with related links as support.")
+        method = st.radio("Topic method", ["louvain", "components"], key="method", bind="query-params", horizontal=True)
         resolution = st.slider("Louvain resolution", 0.2, 5.0, 1.0, 0.1, key="resolution", bind="query-params",
                                help="Higher values give more, smaller clusters.")
+        threshold = st.slider("Event threshold", 0.05, 0.6, 0.14, 0.01, key="threshold", bind="query-params",
+                              help="Average link score two groups of stories need to be one event.")
+        window = st.slider("Event window (hours)", 6, 240, 72, 6, key="window", bind="query-params")
         seed = st.number_input("Seed", min_value=0, max_value=10_000, value=0, key="seed", bind="query-params")
     since, until = (tuple(dates) + (None, None))[:2] if dates else (None, None)
     if since == dataset.first_day:
@@ -107,7 +113,7 @@ def sidebar(dataset: ex.Dataset) -> ex.Settings:
     if until == dataset.last_day:
         until = None
     return ex.Settings(since, until, tuple(outlets), tuple(topics), int(min_quality), text.strip(), method,
-                       float(resolution), int(seed))
+                       float(resolution), int(seed), level, float(threshold), float(window))
 
 
 def render_network(dataset: ex.Dataset, settings: ex.Settings, analysis: ex.Analysis) -> None:
@@ -156,6 +162,18 @@ def render_clusters(settings: ex.Settings, analysis: ex.Analysis) -> None:
                            default=ex.top_outlets(analysis.graph, 20), key="gap_outlets")
     gaps = tables.coverage_gaps(cluster, watch)
     st.text(f"{len(gaps)} of {len(watch)} watched outlets did not cover this cluster: " + (", ".join(gaps) or "none"))
+    if cluster.get("duplicates"):
+        st.text(f"{len(cluster['duplicates'])} stories are copies of another story here (syndication), so "
+                f"{cluster['independent_outlets']} outlets covered it independently.")
+    with st.expander("Why are these stories linked?"):
+        st.dataframe(ex.evidence_frame(analysis.graph, cluster).drop(columns=["a", "b"]), hide_index=True, key="evidence")
+        titles = {s: (analysis.graph.nodes[s].get("title") or s)[:90] for s in cluster["stories"]}
+        first = st.selectbox("Story", list(titles), format_func=titles.get, key="why_a")
+        second = st.selectbox("and story", [s for s in titles if s != first], format_func=titles.get, key="why_b")
+        if first and second:
+            from graphapp.events import link_evidence
+
+            st.json(link_evidence(analysis.graph, first, second))
     view = network_view(analysis.graph, clusters=clusters, focus=("cluster", cluster["id"]), seed=settings.seed)
     st.iframe(view.html, height=560)
 

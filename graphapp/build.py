@@ -25,6 +25,8 @@ class Resolved:
     stories: dict[str, Story]
     with_file: frozenset[str]
     edges: list[tuple[str, str]]  # (article, listed story), self-links removed, repeats kept
+    listed_by: list[str]  # for each edge, the file whose related list holds it
+    files: dict[str, Article]  # story key → its (merged) article
 
 
 def resolve_stories(articles: Iterable[Article]) -> Resolved:
@@ -38,9 +40,10 @@ def resolve_stories(articles: Iterable[Article]) -> Resolved:
     alias_of = {alias: key for key, story in files.items() for alias in story.aliases if alias not in files}
     stories: dict[str, Story] = dict(files)
     edges: list[tuple[str, str]] = []
+    listed_by: list[str] = []
     for article in articles:
         source = article.story.key
-        for entry in article.related:
+        for number, entry in enumerate(article.related):
             target = alias_of.get(entry.key, entry.key)
             if target == source:
                 continue
@@ -50,7 +53,8 @@ def resolve_stories(articles: Iterable[Article]) -> Resolved:
             elif target not in files:
                 stories[target] = _fill_missing(known, entry)
             edges.append((source, target))
-    return Resolved(stories, frozenset(files), edges)
+            listed_by.append(article.related_paths[number] if article.related_paths else article.path)
+    return Resolved(stories, frozenset(files), edges, listed_by, {a.story.key: a for a in articles})
 
 
 def build_graph(articles: Iterable[Article]) -> nx.DiGraph:
@@ -63,7 +67,12 @@ def build_graph(articles: Iterable[Article]) -> nx.DiGraph:
         graph.add_node(key, **_story_attributes(story, has_file=key in resolved.with_file))
         if story.outlet_name:
             outlet_names.setdefault(story.outlet, Counter())[story.outlet_name] += 1
-    graph.add_edges_from(resolved.edges, kind=RELATED)
+        article = resolved.files.get(key)
+        if article is not None:
+            graph.nodes[key]["file"] = article.path
+            if article.merged_paths:
+                graph.nodes[key]["merged_files"] = "; ".join(article.merged_paths)
+    graph.add_edges_from((u, v, {"kind": RELATED, "listed_by": path}) for (u, v), path in zip(resolved.edges, resolved.listed_by))
     counts = Counter(story.outlet for story in stories.values())
     for domain, count in sorted(counts.items()):
         names = outlet_names.get(domain)

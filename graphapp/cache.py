@@ -16,7 +16,19 @@ from pathlib import Path
 
 __all__ = ["default_cache_dir", "RecordCache", "ResultCache"]
 
-FORMAT = 3  # bump when parsed records change shape or meaning
+FORMAT = 4  # bump when parsed records change shape or meaning
+
+
+def _code_digest() -> str:
+    """The parsing code's own fingerprint: records cached by an older loader are never reused."""
+    here = Path(__file__).parent
+    digest = hashlib.sha256()
+    for name in ("records.py", "urls.py", "frontmatter.py", "fields.py", "sources.py", "load.py"):
+        try:
+            digest.update((here / name).read_bytes())
+        except OSError:
+            pass
+    return digest.hexdigest()[:16]
 
 
 def default_cache_dir() -> Path:
@@ -31,7 +43,8 @@ def _input_digest(inputs) -> str:
     roots = "\n".join(sorted(os.path.abspath(p) for p in inputs))
     from . import __version__
 
-    return hashlib.sha256(f"{FORMAT}\n{__version__}\n{roots}".encode("utf-8", "surrogateescape")).hexdigest()[:24]
+    key = f"{FORMAT}\n{__version__}\n{_code_digest()}\n{roots}"
+    return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:24]
 
 
 class RecordCache:

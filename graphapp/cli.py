@@ -196,12 +196,23 @@ def rank(by, rank_outlets, top, fmt, **options):
 @click.option("--resolution", type=float, default=1.0, show_default=True, help="Louvain resolution (higher: smaller clusters).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for Louvain clustering.")
 @click.option("--min-size", type=click.IntRange(min=1), default=2, show_default=True, help="Smallest cluster shown.")
-def clusters(top, fmt, method, resolution, seed, min_size, **options):
-    """Coverage clusters: which outlets covered the same story, who was first."""
+@click.option("--level", type=click.Choice(["topics", "events"]), default="topics", show_default=True,
+              help="topics: communities of related links; events: stories reporting the same event (text, time, links).")
+@click.option("--threshold", type=click.FloatRange(0, 2), default=None, help="Events: average link score to merge (default 0.14).")
+@click.option("--window", type=click.FloatRange(min=0), default=None, help="Events: hours within which stories may be linked (default 72).")
+@click.option("--related-bonus", type=click.FloatRange(0, 1), default=None, help="Events: score added by a related link (default 0.1).")
+def clusters(top, fmt, method, resolution, seed, min_size, level, threshold, window, related_bonus, **options):
+    """Coverage clusters: which outlets covered the same story (or event), who was first, who followed."""
     from . import analyze, tables
 
     loaded = _load(**options)
-    found = analyze.coverage_clusters(loaded.graph, method=method, resolution=resolution, seed=seed, min_size=min_size)[:top]
+    if level == "events":
+        from .events import event_clusters, settings_with
+
+        settings = settings_with(threshold=threshold, window_hours=window, related_bonus=related_bonus)
+        found = event_clusters(loaded.graph, settings, min_size=min_size)[:top]
+    else:
+        found = analyze.coverage_clusters(loaded.graph, method=method, resolution=resolution, seed=seed, min_size=min_size)[:top]
     if fmt == "json":
         click.echo(json.dumps(found, ensure_ascii=False, indent=1))
         return
@@ -212,7 +223,9 @@ def clusters(top, fmt, method, resolution, seed, min_size, **options):
 @common_options
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True), help="File to write.")
 @click.option("--format", "fmt", default=None, help="Export format (default: from the file name).")
-def export(output, fmt, **options):
+@click.option("--events", "with_events", is_flag=True,
+              help="Add the event links: `similar` edges, and a `similarity` on related edges inside an event.")
+def export(output, fmt, with_events, **options):
     """Write the graph as GraphML, GEXF, JSON, CSV (zip), HTML or PNG."""
     from .export import EXPORTERS, export_bytes, format_for_path
 
@@ -224,7 +237,12 @@ def export(output, fmt, **options):
     elif fmt not in EXPORTERS:
         raise click.UsageError(f"unknown format {fmt!r}; choose from {', '.join(EXPORTERS)}")
     loaded = _load(**options)
-    data = export_bytes(loaded.graph, fmt)
+    graph = loaded.graph
+    if with_events:
+        from .events import event_clusters, with_similarity_edges
+
+        graph = with_similarity_edges(graph, event_clusters(graph))
+    data = export_bytes(graph, fmt)
     Path(output).write_bytes(data)
     if not options["quiet"]:
         click.echo(f"wrote {output} ({fmt}, {len(data):,} bytes)", err=True)

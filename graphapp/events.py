@@ -20,7 +20,7 @@ import numpy as np
 
 from .build import RELATED, STORY
 
-__all__ = ["EventSettings", "Evidence", "event_clusters", "similar_pairs", "with_similarity_edges", "SIMILAR"]
+__all__ = ["EventSettings", "Evidence", "event_clusters", "similar_pairs", "with_similarity_edges", "settings_with", "link_evidence", "SIMILAR"]
 
 SIMILAR = "similar"
 
@@ -29,11 +29,12 @@ SIMILAR = "similar"
 class EventSettings:
     """Tunable knobs of event clustering (CLI: `clusters --level events --threshold … --window …`)."""
 
-    threshold: float = 0.3  # average link score two groups need to merge
+    threshold: float = 0.14  # average link score two groups need to merge
     window_hours: float = 72.0  # stories further apart in time are never linked by similarity
     related_bonus: float = 0.1  # added to the score of a pair whose publisher listed one as related to the other
-    duplicate_threshold: float = 0.85  # text similarity above which two stories are copies of one article
-    floor: float = 0.1  # scores below this count as 0
+    duplicate_threshold: float = 0.8  # text similarity above which two stories are copies of one article
+    floor: float = 0.05  # scores below this count as 0
+    same_outlet_penalty: float = 0.1  # one outlet's template notices (SDK retirements, digests) look alike
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,13 @@ class Evidence:
     similarity: float
     related: bool
     score: float
+
+
+def settings_with(**changes) -> EventSettings:
+    """The default settings with the given (non-None) values replaced."""
+    from dataclasses import replace
+
+    return replace(EventSettings(), **{k: v for k, v in changes.items() if v is not None})
 
 
 def _texts(graph: nx.DiGraph) -> tuple[list[str], list[str], np.ndarray]:
@@ -60,40 +68,45 @@ def _texts(graph: nx.DiGraph) -> tuple[list[str], list[str], np.ndarray]:
     return keys, docs, np.asarray(times, dtype=float)
 
 
-def similar_pairs(graph: nx.DiGraph, settings: EventSettings = EventSettings()) -> tuple[list[str], dict[tuple[int, int], Evidence]]:
-    """Story keys and, for every pair worth considering, its evidence (indexes into the keys, i < j)."""
+def similar_pairs(graph: nx.DiGraph, settings: EventSettings = EventSettings()) -> tuple[list[str], dict[tuple[int, int], tuple[float, bool, float]]]:
+    """Story keys and, for every pair worth considering (i < j, within the window, score at least the
+    floor): its text similarity, whether a publisher listed one as related to the other, and its score."""
+    import scipy.sparse as sp
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     keys, docs, hours = _texts(graph)
-    if len(keys) < 2:
+    n = len(keys)
+    if n < 2:
         return keys, {}
-    vectors = TfidfVectorizer(stop_words="english", sublinear_tf=True, strip_accents="unicode", min_df=1,
-                              max_df=0.5, ngram_range=(1, 2), dtype=np.float32).fit_transform(docs)
-    cosine = (vectors @ vectors.T).tocoo()
-    rows, cols, sims = cosine.row, cosine.col, cosine.data
-    keep = (rows < cols) & (sims >= settings.floor * 0.5)
-    rows, cols, sims = rows[keep], cols[keep], sims[keep]
-    gap = np.abs(hours[rows] - hours[cols])
-    inside = ~(gap > settings.window_hours)  # NaN (an undated story) is not excluded by the window
-    rows, cols, sims = rows[inside], cols[inside], sims[inside]
+    vectors = TfidfVectorizer(stop_words="english", sublinear_tf=True, strip_accents="unicode",
+                              dtype=np.float32).fit_transform(docs)
+    cosine = sp.triu(vectors @ vectors.T, k=1).tocsr()
     index = {key: i for i, key in enumerate(keys)}
-    linked = set()
-    for u, v, kind in graph.edges(data="kind"):
-        if kind == RELATED and u in index and v in index:
-            linked.add((min(index[u], index[v]), max(index[u], index[v])))
-    evidence: dict[tuple[int, int], Evidence] = {}
-    for i, j, s in zip(rows.tolist(), cols.tolist(), sims.tolist()):
-        related = (i, j) in linked
-        score = s + (settings.related_bonus if related else 0.0)
-        if score >= settings.floor:
-            evidence[(i, j)] = Evidence(keys[i], keys[j], round(s, 4), related, round(score, 4))
-    return keys, evidence
+    pairs = {(min(index[u], index[v]), max(index[u], index[v]))
+             for u, v, kind in graph.edges(data="kind") if kind == RELATED and u in index and v in index}
+    if pairs:
+        rows, cols = zip(*pairs)
+        related = sp.csr_matrix((np.ones(len(pairs), dtype=np.float32), (rows, cols)), shape=(n, n))
+        # a related pair with no shared word still gets an entry, scored by the bonus alone
+        combined = (cosine + related * np.float32(settings.related_bonus) + related * np.float32(1e-6)).tocoo()
+    else:
+        combined = cosine.tocoo()
+    rows, cols, scores = combined.row, combined.col, combined.data
+    keep = scores >= settings.floor
+    rows, cols, scores = rows[keep], cols[keep], scores[keep]
+    inside = ~(np.abs(hours[rows] - hours[cols]) > settings.window_hours)  # an undated story is not excluded
+    rows, cols, scores = rows[inside], cols[inside], scores[inside]
+    similarity = np.asarray(cosine[rows, cols]).ravel() if len(rows) else np.zeros(0)
+    outlets = np.array([graph.nodes[key]["outlet"] for key in keys])
+    scores = scores - np.float32(settings.same_outlet_penalty) * (outlets[rows] == outlets[cols])
+    return keys, {(i, j): (round(float(sim), 4), (i, j) in pairs, float(score))
+                  for i, j, sim, score in zip(rows.tolist(), cols.tolist(), similarity.tolist(), scores.tolist())}
 
 
 def event_clusters(graph: nx.DiGraph, settings: EventSettings = EventSettings(), *, min_size: int = 2) -> list[dict]:
     """Events (groups of stories about one happening), largest first, with coverage, duplicates and evidence."""
     keys, evidence = similar_pairs(graph, settings)
-    score = {pair: e.score for pair, e in evidence.items()}
+    score = {pair: value for pair, (_, _, value) in evidence.items()}
     group_of = list(range(len(keys)))
     members: dict[int, list[int]] = {i: [i] for i in range(len(keys))}
     for (i, j), value in sorted(score.items(), key=lambda kv: (-kv[1], kv[0])):
@@ -118,7 +131,8 @@ def event_clusters(graph: nx.DiGraph, settings: EventSettings = EventSettings(),
         if len(group) < min_size:
             continue
         stories = [keys[i] for i in group]
-        inside = [e for (i, j), e in evidence.items() if group_of[i] == group_of[j] == group_of[group[0]]]
+        inside = [Evidence(keys[x], keys[y], *evidence[(x, y)])
+                  for x in group for y in group if x < y and (x, y) in evidence]
         events.append(_describe(graph, stories, duplicates, inside))
     events.sort(key=lambda e: (-e["size"], e["first_published"] or "9999", e["stories"][0]))
     for number, event in enumerate(events, 1):
@@ -129,11 +143,10 @@ def event_clusters(graph: nx.DiGraph, settings: EventSettings = EventSettings(),
 def _duplicates(keys, evidence, settings, graph) -> dict[str, str]:
     """Story → the earliest story it copies (near-identical title and excerpt under another URL)."""
     copies: dict[str, str] = {}
-    published = {k: graph.nodes[k].get("published") or "9999" for k in keys}
-    for e in sorted(evidence.values(), key=lambda e: -e.similarity):
-        if e.similarity < settings.duplicate_threshold:
-            break
-        first, second = sorted((e.a, e.b), key=lambda k: (published[k], k))
+    close = sorted(((sim, i, j) for (i, j), (sim, _, _) in evidence.items() if sim >= settings.duplicate_threshold), reverse=True)
+    for _, i, j in close:
+        a, b = keys[i], keys[j]
+        first, second = sorted((a, b), key=lambda k: (graph.nodes[k].get("published") or "9999", k))
         original = copies.get(first, first)
         if second not in copies and second != original:
             copies[second] = original
@@ -171,3 +184,28 @@ def with_similarity_edges(graph: nx.DiGraph, events: list[dict]) -> nx.DiGraph:
             else:
                 result.add_edge(e["a"], e["b"], kind=SIMILAR, similarity=e["similarity"])
     return result
+
+
+def link_evidence(graph: nx.DiGraph, a: str, b: str, settings: EventSettings = EventSettings()) -> dict:
+    """Why two stories are (or are not) linked: related entries in either direction (and which file
+    listed them), text similarity, time apart, and whether one copies the other."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    listed = [{"from": u, "to": v, "listed_by": graph.edges[u, v].get("listed_by")}
+              for u, v in ((a, b), (b, a)) if graph.has_edge(u, v) and graph.edges[u, v].get("kind") == RELATED]
+    keys, docs, hours = _texts(graph)
+    index = {key: i for i, key in enumerate(keys)}
+    similarity = None
+    if a in index and b in index:
+        vectors = TfidfVectorizer(stop_words="english", sublinear_tf=True, strip_accents="unicode").fit_transform(docs)
+        similarity = round(float((vectors[index[a]] @ vectors[index[b]].T).toarray()[0, 0]), 4)
+    gap = abs(hours[index[a]] - hours[index[b]]) if a in index and b in index else float("nan")
+    return {
+        "related": listed,
+        "similarity": similarity,
+        "hours_apart": None if gap != gap else round(float(gap), 1),
+        "within_window": bool(gap == gap and gap <= settings.window_hours),
+        "duplicate": bool(similarity is not None and similarity >= settings.duplicate_threshold),
+        "score": None if similarity is None else round(similarity + (settings.related_bonus if listed else 0.0)
+                                                        - (settings.same_outlet_penalty if graph.nodes[a].get("outlet") == graph.nodes[b].get("outlet") else 0.0), 4),
+    }

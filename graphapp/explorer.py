@@ -23,7 +23,7 @@ from .urls import is_web_url
 __all__ = [
     "SEEDS", "UPLOAD_LIMITS", "SIZE_BY", "Dataset", "Settings", "Analysis", "open_dataset", "dataset_from_uploads",
     "analyse", "size_values", "timeline_frame", "heatmap_frame", "stories_display", "outlets_display", "report_frame",
-    "top_outlets", "outlet_network",
+    "top_outlets", "outlet_network", "evidence_frame",
 ]
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
@@ -97,6 +97,9 @@ class Settings:
     method: str = "louvain"
     resolution: float = 1.0
     seed: int = 0
+    level: str = "topics"  # "topics": related-link communities; "events": same-event clusters
+    threshold: float = 0.14
+    window_hours: float = 72.0
 
     def filters(self) -> Filters:
         since = datetime.combine(self.since, time(), timezone.utc) if self.since else None
@@ -115,11 +118,32 @@ class Analysis:
 
 
 def analyse(dataset: Dataset, settings: Settings) -> Analysis:
-    """Filter the dataset's graph and compute clusters and ranks for it."""
+    """Filter the dataset's graph and compute clusters (topics or events) and ranks for it."""
     graph = filter_graph(dataset.graph, settings.filters())
-    clusters = coverage_clusters(graph, method=settings.method, resolution=settings.resolution, seed=settings.seed)
+    if settings.level == "events":
+        from .events import event_clusters, settings_with
+
+        clusters = event_clusters(graph, settings_with(threshold=settings.threshold, window_hours=settings.window_hours))
+    else:
+        clusters = coverage_clusters(graph, method=settings.method, resolution=settings.resolution, seed=settings.seed)
     stories = story_ranks(graph, seed=settings.seed)
     return Analysis(graph, clusters, stories, outlet_ranks(graph, clusters))
+
+
+def evidence_frame(graph: nx.DiGraph, cluster: dict) -> pd.DataFrame:
+    """Every linked pair inside a cluster and why it is linked (related entries, similarity)."""
+    rows = []
+    if "evidence" in cluster:
+        for e in cluster["evidence"]:
+            rows.append({"story": graph.nodes[e["a"]].get("title"), "other": graph.nodes[e["b"]].get("title"),
+                         "similarity": e["similarity"], "related": e["related"], "a": e["a"], "b": e["b"]})
+    else:
+        members = set(cluster["stories"])
+        for u, v, data in graph.edges(data=True):
+            if data.get("kind") == "related" and u in members and v in members:
+                rows.append({"story": graph.nodes[u].get("title"), "other": graph.nodes[v].get("title"),
+                             "similarity": None, "related": True, "a": u, "b": v, "listed_by": data.get("listed_by")})
+    return pd.DataFrame(rows, columns=["story", "other", "similarity", "related", "listed_by", "a", "b"])
 
 
 def size_values(analysis: Analysis, size_by: str) -> dict[str, float]:

@@ -26,8 +26,8 @@ __all__ = ["Exporter", "EXPORTERS", "export_bytes", "format_for_path", "xml_id",
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NODE_COLUMNS = ["id", "kind", "title", "url", "outlet", "outlet_name", "published", "quality", "topics", "has_file",
-                "name", "domain", "stories", "excerpt"]
-EDGE_COLUMNS = ["source", "target", "kind"]
+                "name", "domain", "stories", "file", "merged_files", "excerpt"]
+EDGE_COLUMNS = ["source", "target", "kind", "listed_by", "similarity"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,12 +114,20 @@ def safe_csv(frame) -> bytes:
     return _table([str(c) for c in frame.columns], frame.itertuples(index=False, name=None))
 
 
+def _columns(known: list[str], rows) -> list[str]:
+    """The known columns in their order, then any other attribute the graph carries."""
+    extra = sorted({k for data in rows for k in data} - set(known))
+    return known + extra
+
+
 def _nodes_csv(graph: nx.DiGraph) -> bytes:
-    return _table(NODE_COLUMNS, ([node] + [data.get(c) for c in NODE_COLUMNS[1:]] for node, data in graph.nodes(data=True)))
+    columns = _columns(NODE_COLUMNS[1:], (d for _, d in graph.nodes(data=True)))
+    return _table(["id", *columns], ([node] + [data.get(c) for c in columns] for node, data in graph.nodes(data=True)))
 
 
 def _edges_csv(graph: nx.DiGraph) -> bytes:
-    return _table(EDGE_COLUMNS, ((u, v, data.get("kind")) for u, v, data in graph.edges(data=True)))
+    columns = _columns(EDGE_COLUMNS[2:], (d for *_, d in graph.edges(data=True)))
+    return _table(["source", "target", *columns], ([u, v] + [data.get(c) for c in columns] for u, v, data in graph.edges(data=True)))
 
 
 def _csv_zip(graph: nx.DiGraph) -> bytes:

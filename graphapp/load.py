@@ -199,14 +199,16 @@ def _merge_duplicates(articles: list[Article], report: LoadReport) -> list[Artic
             continue
         group.sort(key=lambda a: (a.story.published or _OLDEST, a.path), reverse=True)
         kept = group[0]
-        related, seen = [], set()
+        related, listed_by, seen = [], [], set()
         for article in group:
             for story in article.related:
                 if story.key not in seen:
                     seen.add(story.key)
                     related.append(story)
+                    listed_by.append(article.path)
         aliases = tuple(dict.fromkeys(a for article in group for a in article.story.aliases))
-        merged.append(Article(kept.path, kept.story._replace(aliases=aliases), tuple(related)))
+        merged.append(Article(kept.path, kept.story._replace(aliases=aliases), tuple(related), tuple(listed_by),
+                              tuple(article.path for article in group[1:])))
         paths = tuple(article.path for article in group)
         report.merges.append(Merge(key, kept.path, paths))
         titles = {article.story.title for article in group}

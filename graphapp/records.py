@@ -47,6 +47,8 @@ class Article:
     path: str
     story: Story
     related: tuple[Story, ...] = ()
+    related_paths: tuple[str, ...] = ()  # file that listed each related entry, when files were merged
+    merged_paths: tuple[str, ...] = ()  # the other files merged into this story
 
 
 @dataclass(slots=True, frozen=True)

@@ -126,3 +126,11 @@ def test_upload_of_a_zip_is_read_in_memory(app, seed_dir):
     dataset = dataset_from_uploads([("bundle.zip", buffer.getvalue())])
     assert dataset.counts["stories"] == 11
     assert [i.path for i in dataset.report.skipped] == ["bundle.zip!../escape.md"]
+
+
+def test_event_level_and_why_linked(app):
+    at = app(tab="Clusters", level="events")
+    assert caption(at).startswith("seeds: 11 stories shown,")
+    evidence = at.main.dataframe[2].value  # clusters, stories, evidence
+    assert len(evidence) >= 1 and set(evidence.columns) >= {"story", "other", "similarity", "related"}
+    assert at.main.json[0].value  # the pair's evidence

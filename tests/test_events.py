@@ -1,0 +1,127 @@
+"""Event clusters: quality on the hand-labelled azure-news events, duplicates, roundups, evidence, exports."""
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from click.testing import CliRunner
+
+from conftest import DATA, SCHEMAS, write
+from graphapp.build import build_graph
+from graphapp.cli import cli
+from graphapp.events import EventSettings, event_clusters, link_evidence, with_similarity_edges
+from graphapp.export import export_bytes
+from graphapp.load import load
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from events_eval import as_assignment, baseline, labelled, scores  # noqa: E402
+
+
+def article(folder, name, title, excerpt, when, outlet, related=()):
+    entries = "".join(f'  - title: "r"\n    webUrl: "{url}"\n' for url in related)
+    write(folder / f"{name}.md", f'---\ntitle: "{title}"\nexcerpt: "{excerpt}"\npublishedDateTime: {when}\n'
+          f'webUrl: "https://{outlet}/{name}"\nprovider:\n  name: {outlet}\n  domain: {outlet}\n'
+          + (f"related:\n{entries}" if related else "") + "---\n")
+
+
+@pytest.fixture
+def two_events_and_a_roundup(tmp_path):
+    quakes = [("Earthquake of magnitude 7 hits Chile coast, tsunami warning issued",
+               "A strong earthquake struck off the coast of Chile on Monday; authorities issued a tsunami warning."),
+              ("Chile earthquake: tsunami alert after powerful quake off the coast",
+               "Residents of coastal Chile were told to move to higher ground after the earthquake."),
+              ("Powerful quake shakes Chile; tsunami warning lifted hours later",
+               "The earthquake off Chile caused little damage and the tsunami warning was lifted.")]
+    mergers = [("Acme agrees to buy Globex for $4 billion in cash deal",
+                "Acme Corp said it will acquire rival Globex in an all-cash transaction valued at $4 billion."),
+               ("Globex accepts $4 billion takeover offer from Acme",
+                "The Globex board backed the Acme acquisition; shareholders get cash."),
+               ("Acme-Globex deal: what the $4 billion acquisition means",
+                "Analysts weigh the Acme purchase of Globex and its cash terms.")]
+    for n, outlet in enumerate(["a.com", "b.com", "c.com"]):
+        article(tmp_path, f"quake{n}", *quakes[n], f"2021-03-0{n + 1}T10:00:00Z", outlet)
+        article(tmp_path, f"merger{n}", *mergers[n], f"2021-03-0{n + 1}T12:00:00Z", outlet)
+    article(tmp_path, "roundup", "Morning briefing: Chile earthquake, Acme Globex deal and more",
+            "Today: an earthquake off Chile, Acme buys Globex, and other news.", "2021-03-02T07:00:00Z", "d.com",
+            related=["https://a.com/quake0", "https://a.com/merger0"])
+    # a syndicated copy: the same text under another outlet's URL
+    article(tmp_path, "quake-copy", "Earthquake of magnitude 7 hits Chile coast, tsunami warning issued 0",
+            "A strong earthquake struck off the coast of Chile on Monday; authorities issued a tsunami warning.",
+            "2021-03-01T11:00:00Z", "wire.example")
+    return build_graph(load([tmp_path], cache_dir=False).articles)
+
+
+def test_events_do_not_chain_through_a_roundup(two_events_and_a_roundup):
+    events = event_clusters(two_events_and_a_roundup)
+    groups = [sorted(k.rsplit("/", 1)[1] for k in e["stories"]) for e in events]
+    quake = next(g for g in groups if "quake0" in g)
+    merger = next(g for g in groups if "merger0" in g)
+    assert quake != merger  # the roundup that lists both does not chain them into one event
+    assert {"quake0", "quake1", "quake2", "quake-copy"} <= set(quake)
+    assert {"merger0", "merger1", "merger2"} <= set(merger)
+    assert "roundup" not in set(quake) & set(merger)
+
+
+def test_syndicated_copies_are_flagged_not_counted(two_events_and_a_roundup):
+    quake = next(e for e in event_clusters(two_events_and_a_roundup) if any("quake" in s for s in e["stories"]))
+    assert quake["duplicates"] == {"https://wire.example/quake-copy": "https://a.com/quake0"}
+    assert quake["outlet_count"] == 4 and quake["independent_outlets"] == 3
+
+
+def test_every_link_carries_evidence_and_exports_keep_it(two_events_and_a_roundup, tmp_path):
+    events = event_clusters(two_events_and_a_roundup)
+    graph = with_similarity_edges(two_events_and_a_roundup, events)
+    similar = [(u, v, d) for u, v, d in graph.edges(data=True) if d["kind"] == "similar"]
+    assert similar and all(isinstance(d["similarity"], float) and 0 < d["similarity"] <= 1 for *_, d in similar)
+    related = [d for *_, d in graph.edges(data=True) if d["kind"] == "related"]
+    assert all(d["listed_by"].endswith("roundup.md") for d in related)
+    back = nx.read_graphml(io.BytesIO(export_bytes(graph, "graphml")))
+    kinds = {d["kind"] for *_, d in back.edges(data=True)}
+    assert {"similar", "related", "published_by"} <= kinds
+    assert all(isinstance(d["similarity"], float) for *_, d in back.edges(data=True) if d["kind"] == "similar")
+    etree = pytest.importorskip("lxml.etree")
+    if (SCHEMAS / "graphml" / "graphml.xsd").exists():
+        schema = etree.XMLSchema(etree.parse(str(SCHEMAS / "graphml" / "graphml.xsd")))
+        assert schema.validate(etree.fromstring(export_bytes(graph, "graphml")))
+
+
+def test_why_are_these_linked(two_events_and_a_roundup):
+    why = link_evidence(two_events_and_a_roundup, "https://d.com/roundup", "https://a.com/quake0")
+    assert why["related"] == [{"from": "https://d.com/roundup", "to": "https://a.com/quake0",
+                               "listed_by": why["related"][0]["listed_by"]}]
+    assert why["related"][0]["listed_by"].endswith("roundup.md")
+    assert 0 < why["similarity"] < 1 and why["within_window"] is True and why["hours_apart"] == 21.0  # 03-01 10:00 to 03-02 07:00
+    same = link_evidence(two_events_and_a_roundup, "https://a.com/quake0", "https://wire.example/quake-copy")
+    assert same["duplicate"] is True and same["related"] == []
+
+
+def test_cli_events_level(tmp_path):
+    article(tmp_path, "x1", "Volcano erupts in Iceland near Reykjavik", "Lava flows from a fissure.", "2021-03-19T22:00:00Z", "a.com")
+    article(tmp_path, "x2", "Iceland volcano erupts near Reykjavik after weeks of quakes", "Lava fissure opens.",
+            "2021-03-20T08:00:00Z", "b.com")
+    result = CliRunner().invoke(cli, ["clusters", str(tmp_path), "--level", "events", "--format", "json"])
+    (event,) = json.loads(result.stdout)
+    assert event["size"] == 2 and event["first_outlet"] == "a.com" and event["lags_hours"]["b.com"] == 10.0
+    assert event["evidence"][0]["similarity"] > 0.14
+    narrow = CliRunner().invoke(cli, ["clusters", str(tmp_path), "--level", "events", "--window", "6", "--format", "json"])
+    assert json.loads(narrow.stdout) == []
+
+
+@pytest.mark.corpus
+def test_labelled_azure_events_beat_the_baseline(azure_graph):
+    gold = labelled(DATA / "events" / "azure-events.yaml")
+    assert len(set(gold.values())) >= 25 and all(url in azure_graph for url in gold)
+    ours = scores(as_assignment(event_clusters(azure_graph)), gold)
+    theirs = scores(baseline(azure_graph), gold)
+    assert ours["b3_f1"] >= theirs["b3_f1"] + 0.05, (ours, theirs)
+    assert ours["b3_p"] >= 0.93 and ours["b3_r"] >= 0.9, ours
+
+
+@pytest.mark.corpus
+def test_events_work_without_related_lists(powerapps_graph):
+    events = event_clusters(powerapps_graph)
+    assert sum(1 for e in events if e["independent_outlets"] >= 3) >= 3
+    assert all(not e["evidence"] or not any(x["related"] for x in e["evidence"]) for e in events)

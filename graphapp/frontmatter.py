@@ -30,11 +30,13 @@ _DUPLICATES_FAIL = yaml_rs.DuplicateKeyPolicy.Error
 
 # The screen: a file goes to the strict path when an indicator that only anchors, aliases, tags,
 # flow collections, merge or complex keys and directives use stands at the start of a token, when
-# a quality value is not a plain decimal, or when a line is indented past MAX_DEPTH levels.
+# a plain number has a leading zero (0131, 0x1F), when a second document may start, or when a line
+# is indented past MAX_DEPTH spaces.
 # False positives only cost speed; every refused feature needs one of these indicators.
 _INDICATORS = "&!*[{%<?"
 _TOKEN_START = " \t\n[{,"
-_PLAIN_QUALITY = re.compile(r"[ \t]*(?:[1-9][0-9]*|0)[ \t]*|[ \t]*[\"'].*|[ \t]*")
+# yaml-rs reads 0131, 0x1F and 0o17 as numbers; the strict path keeps them as text
+_ODD_NUMBER = re.compile(r"0[0-9xXoObB_][0-9a-fA-F_.]*[ \t]*(?:\n|$)")
 _DEEP_INDENT = "\n" + " " * (MAX_DEPTH + 1)  # real files indent at most 8 spaces
 _INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 _FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|(?:0|[1-9][0-9]*)(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
@@ -115,11 +117,11 @@ def _front_matter_block(text: str) -> str:
 def _parse(block: str, notes: list[str]):
     if not _is_unusual(block):
         try:
-            value = yaml_rs.loads(block, alias_limits=_NO_ALIASES, duplicate_key_policy=_DUPLICATES_FAIL)
+            value = _fast_parse(block)
         except Exception:  # noqa: BLE001 - any failure is re-diagnosed by the strict path below
             value = None
-        if isinstance(value, dict) and _plain_types(value):
-            return value
+        if isinstance(value, dict):
+            return value  # anything else (a list from several documents, a scalar…) is explained by the strict path
     try:
         return _strict_parse(block)
     except FrontMatterError as exc:
@@ -130,33 +132,69 @@ def _parse(block: str, notes: list[str]):
     return _strict_parse(_SURROGATE_ESCAPE.sub(r"\\uFFFE", block))
 
 
-_TEXT_FIELDS = ("title", "excerpt", "webUrl", "originalUrl")
+_ENTRIES: dict[str, list] = {}  # text of one related entry → its parsed value (a one-item list)
+_ENTRY_CACHE_LIMIT = 200_000
 
 
-def _plain_types(value: dict) -> bool:
-    """True when the fields graphapp reads came out as text where text is expected. yaml-rs reads
-    `0131` or `0x1F` as numbers where the strict path keeps text; such files take the strict path."""
-    if any(not isinstance(value.get(f, ""), (str, type(None))) for f in _TEXT_FIELDS):
-        return False
-    related = value.get("related")
-    if isinstance(related, list):
-        for entry in related:
-            if isinstance(entry, dict) and any(not isinstance(entry.get(f, ""), (str, type(None))) for f in _TEXT_FIELDS):
-                return False
-    return True
+def _load_yaml(text: str):
+    return yaml_rs.loads(text, alias_limits=_NO_ALIASES, duplicate_key_policy=_DUPLICATES_FAIL)
+
+
+def _fast_parse(block: str):
+    """yaml-rs on an ordinary block, parsing each distinct `related:` entry text only once.
+
+    The same related story is listed, with the same text, by dozens of files; most of a corpus's
+    bytes are such repeats. The block sequence under a top-level `related:` key is cut at its item
+    markers (in a screened block a line at the marker's indentation always starts an item or ends
+    the sequence) and each item's text is parsed once per process. The rest is parsed as usual.
+    """
+    start = block.find("\nrelated:\n") + 1 if not block.startswith("related:\n") else 0
+    if start <= 0 and not block.startswith("related:\n"):
+        return _load_yaml(block)
+    body = start + len("related:\n")
+    first_end = block.find("\n", body)
+    first_line = block[body: first_end if first_end != -1 else len(block)]
+    indent = len(first_line) - len(first_line.lstrip(" "))
+    marker = " " * indent + "- "
+    if not first_line.startswith(marker):
+        return _load_yaml(block)
+    entries, at, end = [], body, len(block)
+    while at < len(block):
+        line_end = block.find("\n", at)
+        line_end = len(block) if line_end == -1 else line_end + 1
+        line = block[at:line_end]
+        if line.startswith(marker):
+            entries.append(at)
+        elif line.strip() and len(line) - len(line.lstrip(" ")) <= indent:
+            end = at  # the next top-level key: the sequence is over
+            break
+        at = line_end
+    rest = _load_yaml(block[:start] + block[end:])
+    if not isinstance(rest, dict) or "related" in rest:
+        return _load_yaml(block)  # let the whole-block parse (or the strict path) explain it
+    items = []
+    for number, begin in enumerate(entries):
+        text = block[begin: entries[number + 1] if number + 1 < len(entries) else end]
+        parsed = _ENTRIES.get(text)
+        if parsed is None:
+            parsed = _load_yaml(text)
+            if len(_ENTRIES) >= _ENTRY_CACHE_LIMIT:
+                _ENTRIES.clear()
+            _ENTRIES[text] = parsed
+        items.extend(parsed)
+    rest["related"] = items
+    return rest
 
 
 def _is_unusual(block: str) -> bool:
-    if (block and block[0] in _INDICATORS) or _DEEP_INDENT in block or "\t" in block or "- - " in block:
+    # "- -" is a sequence nested on one line: yaml-rs crashes (stack overflow) on deep runs of them
+    if (block and block[0] in _INDICATORS) or "\t" in block or _DEEP_INDENT in block or "- -" in block or "-  -" in block:
         return True
-    if block.startswith(("...", "---")) or "\n..." in block:  # a second YAML document
-        return True
-    at = block.find("quality:")
+    at = block.find(": 0")
     while at != -1:
-        end = block.find("\n", at)
-        if not _PLAIN_QUALITY.fullmatch(block, at + 8, len(block) if end < 0 else end):
+        if _ODD_NUMBER.match(block, at + 2):
             return True
-        at = block.find("quality:", at + 8)
+        at = block.find(": 0", at + 3)
     for char in _INDICATORS:
         at = block.find(char)
         while at != -1:

@@ -1,0 +1,147 @@
+"""App benchmark on azure-news: first network draw in headless Chromium, server rerun time after a
+filter change, and peak server memory with concurrent sessions.
+
+    python bench/app.py [--sessions 8]
+
+Needs Debian's /usr/bin/chromium and Playwright's Python package (no `playwright install`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from _util import PeakMemory, corpus
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "graphapp" / "app.py"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+
+
+def start_server(data: Path) -> tuple[subprocess.Popen, str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "GRAPHAPP_PATHS": str(data), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
+                                "--server.headless", "true", "--server.address", "127.0.0.1"],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(url + "_stcore/health", timeout=1)
+            return process, url
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("streamlit did not start")
+
+
+def wait_drawn(page, timeout=120.0) -> float:
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        for frame in page.frames:
+            try:
+                if frame.evaluate("window.graphappDrawnAt !== undefined"):
+                    return time.perf_counter() - start
+            except Exception:  # frames come and go while Streamlit renders
+                pass
+        page.wait_for_timeout(25)
+    raise RuntimeError("the network never drew")
+
+
+def first_draw(url: str, runs: int = 3) -> list[float]:
+    from playwright.sync_api import sync_playwright
+
+    times = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url)
+        print(f"cold first view (parse + build + analysis + layout): {wait_drawn(page):.2f} s")
+        for _ in range(runs):
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            start = time.perf_counter()
+            page.goto(url)
+            wait_drawn(page)
+            times.append(time.perf_counter() - start)
+            page.close()
+        browser.close()
+    return times
+
+
+def sessions(url: str, count: int, server_pid: int) -> float:
+    from playwright.sync_api import sync_playwright
+
+    meter = PeakMemory(server_pid)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        pages = [browser.new_page(viewport={"width": 1200, "height": 900}) for _ in range(count)]
+        for page in pages:
+            page.goto(url, wait_until="commit")
+        for page in pages:
+            wait_drawn(page)
+        # every session changes a filter at once
+        for number, page in enumerate(pages):
+            page.goto(url + f"?min_quality={10 * (number + 1)}", wait_until="commit")
+        for page in pages:
+            wait_drawn(page)
+        browser.close()
+    return meter.stop()
+
+
+def rerun_times() -> list[tuple[str, float]]:
+    """Server-side reruns after a filter change, measured with Streamlit's AppTest (same script, same caches)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(APP), default_timeout=300)
+    start = time.perf_counter()
+    at.run()
+    print(f"first script run (cold load in this process): {time.perf_counter() - start:.2f} s")
+    results = []
+    steps = [("outlet = zdnet.com", lambda: at.sidebar.multiselect(key="outlet").select("zdnet.com")),
+             ("outlet cleared", lambda: at.sidebar.multiselect(key="outlet").unselect("zdnet.com")),
+             ("min quality 50", lambda: at.sidebar.number_input(key="min_quality").set_value(50)),
+             ("title contains 'jedi'", lambda: at.sidebar.text_input(key="q").input("jedi")),
+             ("title search cleared", lambda: at.sidebar.text_input(key="q").input("")),
+             ("min quality 0 (seen before: cached)", lambda: at.sidebar.number_input(key="min_quality").set_value(0))]
+    for name, change in steps:
+        change()
+        start = time.perf_counter()
+        at.run()
+        results.append((name, time.perf_counter() - start))
+        assert not at.exception, at.exception
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sessions", type=int, default=8)
+    args = parser.parse_args()
+    data = corpus("azure-news")
+    os.environ["GRAPHAPP_PATHS"] = str(data)
+    print(f"machine: {os.cpu_count()} cores; data: {data}")
+    for name, seconds in rerun_times():
+        print(f"rerun after filter change [{name}]: {seconds:.2f} s")
+    process, url = start_server(data)
+    try:
+        draws = first_draw(url)
+        print(f"first network draw after page load, data cached: {', '.join(f'{t:.2f}' for t in draws)} s "
+              f"(median {statistics.median(draws):.2f} s; requirement <= 3 s)")
+        peak = sessions(url, args.sessions, process.pid)
+        print(f"{args.sessions} concurrent sessions (each draws, then changes a filter): server peak {peak:.0f} MB")
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()

@@ -104,3 +104,18 @@ def test_network_draws_offline_and_article_html_never_runs(server, tmp_path):
     assert errors == []
     assert outside == []
     assert (shots / "app.png").stat().st_size > 10_000
+
+
+def test_eight_concurrent_sessions_all_draw(server):
+    """Several people at once: every session gets its network drawn from the one shared corpus."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        pages = [browser.new_page(viewport={"width": 1000, "height": 800}) for _ in range(8)]
+        for number, page in enumerate(pages):
+            page.goto(server + (f"?min_quality={number * 10}" if number % 2 else ""), wait_until="commit")
+        for page in pages:
+            frame = network_frame(page, timeout=120)
+            assert frame.evaluate("network.body.data.nodes.length") > 0
+        browser.close()

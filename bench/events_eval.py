@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from graphapp.build import build_graph  # noqa: E402
-from graphapp.events import EventSettings, event_clusters, similar_pairs  # noqa: E402
+from graphapp.events import EventSettings, event_clusters  # noqa: E402
 from graphapp.load import load  # noqa: E402
 from graphapp.urls import canonical_url  # noqa: E402
 

@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _util import PeakMemory, corpus, timed
+from _util import corpus, timed
 
 NAIVE = r"""
 import glob, sys, yaml

@@ -54,6 +54,28 @@ def _seeded(seed: int):
         ig.set_random_number_generator(random)
 
 
+def _louvain(g: ig.Graph, *, resolution: float, seed: int) -> list[list[int]]:
+    """Louvain communities, computed one connected component at a time.
+
+    A community never spans two components, and with the resolution scaled by the component's
+    share of the edges (γ·m_c/m) each move has the same sign of modularity gain as on the whole
+    graph. igraph's multilevel is ~20 ms on azure-news but slows down by orders of magnitude on a
+    graph made of several similar components (6.5 s for two copies of azure-news); per component
+    it stays linear.
+    """
+    total = g.ecount()
+    communities: list[list[int]] = []
+    with _seeded(seed):
+        for component in g.connected_components():
+            if len(component) < 3:
+                communities.append(list(component))
+                continue
+            part = g.induced_subgraph(component)
+            found = part.community_multilevel(resolution=resolution * part.ecount() / total)
+            communities += [[component[i] for i in community] for community in found]
+    return communities
+
+
 def _undirected(g: ig.Graph) -> ig.Graph:
     u = g.as_undirected(mode="collapse")
     u.simplify()
@@ -92,8 +114,7 @@ def resolved_summary(resolved: Resolved, *, seed: int = 0, resolution: float = 1
 def _counts(n: int, edges: list[tuple[int, int]], *, seed: int, resolution: float) -> dict:
     g = ig.Graph(n=n, edges=edges)
     g.simplify()
-    with _seeded(seed):
-        communities = g.community_multilevel(resolution=resolution) if n else []
+    communities = _louvain(g, resolution=resolution, seed=seed) if n else []
     return {
         "related_edges": g.ecount(),
         "components": len(g.connected_components()) if n else 0,
@@ -113,8 +134,7 @@ def coverage_clusters(
     if method == "components":
         groups = list(g.connected_components())
     elif method == "louvain":
-        with _seeded(seed):
-            groups = list(g.community_multilevel(resolution=resolution)) if g.vcount() else []
+        groups = _louvain(g, resolution=resolution, seed=seed) if g.vcount() else []
     else:
         raise ValueError(f"unknown clustering method {method!r}; use 'louvain' or 'components'")
     degree = g.degree()
@@ -219,7 +239,7 @@ def co_coverage_graph(graph: nx.DiGraph) -> nx.Graph:
             if a != b:
                 weights[(a, b) if a < b else (b, a)] += 1
     co = nx.Graph()
-    for node, data in graph.nodes(data=True):
+    for _, data in graph.nodes(data=True):
         if data.get("kind") == OUTLET:
             co.add_node(data["domain"], name=data.get("name", data["domain"]), stories=data.get("stories", 0))
     co.add_weighted_edges_from((a, b, w) for (a, b), w in weights.items())

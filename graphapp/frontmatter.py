@@ -1,12 +1,13 @@
 """Bytes of one file → the mapping in its YAML front matter, or a precise reason why not.
 
-Two parsers, one meaning. The fast path (yaml-rs, Rust) reads ordinary files; a conservative
-screen sends anything unusual (anchors, aliases, tags, flow collections, block scalars,
-non-decimal numbers, deep indentation, parse errors, duplicate keys) to the strict path: PyYAML's
-C event parser with our own composer, which refuses aliases, anchors, tags and duplicate keys
-with line numbers, bounds nesting depth, and resolves scalars by YAML 1.2 core rules (so
-`no` stays text and `0131` is not octal). Both give the same data on ordinary files; a test
-checks that on every file of the real corpora.
+Two parsers, one meaning. The fast path (yaml-rs, Rust) reads ordinary files, parsing each
+distinct related-entry text once; a conservative screen sends anything unusual (anchors, aliases,
+tags, flow collections, merge keys, leading-zero numbers, deep or compact nesting), and anything
+yaml-rs fails on (parse errors, duplicate keys, several documents), to the strict path: PyYAML's
+C event parser with our own composer, which refuses aliases, anchors, tags, merge keys and
+duplicate keys with line numbers, bounds nesting depth, and resolves scalars by YAML 1.2 core
+rules (so `no` stays text and `0131` is not octal). Both give the same data as PyYAML's safe
+loader on ordinary files; a test checks that on every file of the real corpora.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import yaml_rs
 
 from .records import kind_of
 
-__all__ = ["MAX_FILE_BYTES", "MAX_DEPTH", "FrontMatterError", "read_front_matter", "is_article_text"]
+__all__ = ["MAX_FILE_BYTES", "MAX_DEPTH", "FrontMatterError", "read_front_matter"]
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 20
@@ -54,13 +55,6 @@ class FrontMatterError(Exception):
     message: str
     line: int | None = None
     field: str | None = None
-
-
-def is_article_text(head: bytes) -> bool:
-    """True when the bytes look like a front-matter file (start with a `---` line)."""
-    if head.startswith(b"\xef\xbb\xbf"):
-        head = head[3:]
-    return head.startswith(b"---") and head[3:4] in (b"\n", b"\r", b" ", b"\t", b"")
 
 
 def read_front_matter(data: bytes) -> tuple[dict, list[str]]:

@@ -70,7 +70,7 @@ def node_styles(
                 colors[story] = color
     elif color_by == "outlet":
         counts: dict[str, int] = {}
-        for node, data in graph.nodes(data=True):
+        for _, data in graph.nodes(data=True):
             if data.get("kind") == STORY:
                 counts[data["outlet"]] = counts.get(data["outlet"], 0) + 1
         ranked = sorted(counts, key=lambda o: (-counts[o], o))[:top]

@@ -90,7 +90,7 @@ def test_export_buttons_produce_bytes_that_parse_back(app, monkeypatch):
         return original(self, data_callable, mimetype, coordinates, file_name, **kwargs)
 
     monkeypatch.setattr(MediaFileManager, "add_deferred", spy)
-    at = app(tab="Export")
+    app(tab="Export")
     assert {"graphapp.graphml", "graphapp-filtered.gexf", "graphapp.json", "graphapp.zip", "graphapp.html",
             "graphapp.png"} <= produced.keys()
     graphml = nx.read_graphml(io.BytesIO(produced["graphapp.graphml"]()))

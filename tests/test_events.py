@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from conftest import DATA, SCHEMAS, write
 from graphapp.build import build_graph
 from graphapp.cli import cli
-from graphapp.events import EventSettings, event_clusters, link_evidence, with_similarity_edges
+from graphapp.events import event_clusters, link_evidence, with_similarity_edges
 from graphapp.export import export_bytes
 from graphapp.load import load
 

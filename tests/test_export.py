@@ -130,7 +130,7 @@ def test_format_from_suffix(name, fmt):
 
 
 def test_every_registered_format_writes_bytes(seed_graph):
-    for name, exporter in EXPORTERS.items():
+    for exporter in EXPORTERS.values():
         assert isinstance(exporter.write(seed_graph), bytes) and exporter.media_type and exporter.suffix
     with pytest.raises(ValueError, match="ambiguous"):
         format_for_path("graph.csv")

@@ -139,36 +139,35 @@ def _fast_parse(block: str):
 
     The same related story is listed, with the same text, by dozens of files; most of a corpus's
     bytes are such repeats. The block sequence under a top-level `related:` key is cut at its item
-    markers (in a screened block a line at the marker's indentation always starts an item or ends
-    the sequence) and each item's text is parsed once per process. The rest is parsed as usual.
+    markers (`\n  - `) and each item's text is parsed once per process; the rest as usual. The cut
+    is checked: a line at column 0 may only appear after the last item (the next top-level key),
+    otherwise the whole block is parsed in one go.
     """
-    start = block.find("\nrelated:\n") + 1 if not block.startswith("related:\n") else 0
-    if start <= 0 and not block.startswith("related:\n"):
+    start = 0 if block.startswith("related:\n") else block.find("\nrelated:\n") + 1
+    if start == 0 and not block.startswith("related:\n"):
         return _load_yaml(block)
     body = start + len("related:\n")
-    first_end = block.find("\n", body)
-    first_line = block[body: first_end if first_end != -1 else len(block)]
-    indent = len(first_line) - len(first_line.lstrip(" "))
+    indent = len(block) - body - len(block[body:].lstrip(" "))
     marker = " " * indent + "- "
-    if not first_line.startswith(marker):
+    if not block.startswith(marker, body):
         return _load_yaml(block)
-    entries, at, end = [], body, len(block)
-    while at < len(block):
-        line_end = block.find("\n", at)
-        line_end = len(block) if line_end == -1 else line_end + 1
-        line = block[at:line_end]
-        if line.startswith(marker):
-            entries.append(at)
-        elif line.strip() and len(line) - len(line.lstrip(" ")) <= indent:
-            end = at  # the next top-level key: the sequence is over
-            break
-        at = line_end
-    rest = _load_yaml(block[:start] + block[end:])
+    top_level = _TOP_LEVEL_AFTER_ITEMS if indent else _TOP_LEVEL_AFTER_FLUSH_ITEMS
+    pieces = block[body + len(marker):].split("\n" + marker)
+    if any(top_level.search(piece) for piece in pieces[:-1]):
+        return _load_yaml(block)
+    last = pieces[-1]
+    found = top_level.search(last)
+    tail = ""
+    if found:
+        pieces[-1], tail = last[: found.start()], last[found.start() + 1 :]
+    else:
+        pieces[-1] = last.rstrip("\n")
+    rest = _load_yaml(block[:start] + tail)
     if not isinstance(rest, dict) or "related" in rest:
         return _load_yaml(block)  # let the whole-block parse (or the strict path) explain it
     items = []
-    for number, begin in enumerate(entries):
-        text = block[begin: entries[number + 1] if number + 1 < len(entries) else end]
+    for piece in pieces:
+        text = marker + piece
         parsed = _ENTRIES.get(text)
         if parsed is None:
             parsed = _load_yaml(text)
@@ -178,6 +177,12 @@ def _fast_parse(block: str):
         items.extend(parsed)
     rest["related"] = items
     return rest
+
+
+# A line that ends the `related:` sequence: any line at column 0 (items are indented), or, for
+# items written flush at column 0, one that is not an item.
+_TOP_LEVEL_AFTER_ITEMS = re.compile(r"\n[^ \n]")
+_TOP_LEVEL_AFTER_FLUSH_ITEMS = re.compile(r"\n(?:[^ \n-]|-[^ \n])")
 
 
 def _is_unusual(block: str) -> bool:

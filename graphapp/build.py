@@ -41,19 +41,21 @@ def resolve_stories(articles: Iterable[Article]) -> Resolved:
     stories: dict[str, Story] = dict(files)
     edges: list[tuple[str, str]] = []
     listed_by: list[str] = []
-    for article in articles:
+    for article in articles:  # list comprehensions: a corpus holds millions of related entries
         source = article.story.key
-        for number, entry in enumerate(article.related):
-            target = alias_of.get(entry.key, entry.key)
-            if target == source:
+        targets = [alias_of.get(entry.key, entry.key) for entry in article.related] if alias_of else \
+            [entry.key for entry in article.related]
+        for entry, target in zip(article.related, targets):
+            if target in files:
                 continue
             known = stories.get(target)
             if known is None:
                 stories[target] = entry if target == entry.key else entry._replace(key=target)
-            elif target not in files:
+            elif known is not entry:
                 stories[target] = _fill_missing(known, entry)
-            edges.append((source, target))
-            listed_by.append(article.related_paths[number] if article.related_paths else article.path)
+        keep = [i for i, target in enumerate(targets) if target != source]
+        edges += [(source, targets[i]) for i in keep]
+        listed_by += [article.related_paths[i] for i in keep] if article.related_paths else [article.path] * len(keep)
     return Resolved(stories, frozenset(files), edges, listed_by, {a.story.key: a for a in articles})
 
 

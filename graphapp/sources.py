@@ -72,8 +72,8 @@ def find_sources(paths, *, zip_limits: ZipLimits = ZipLimits()) -> tuple[list[So
         if path.is_dir():
             for child in sorted(_walk(path)):
                 _add_file(child, sources, issues, zip_limits)
-        elif path.is_file():
-            _add_file(str(path), sources, issues, zip_limits, explicit=True)
+        elif path.exists():
+            _add_file(str(path), sources, issues, zip_limits)
         else:
             issues.append(LoadIssue(str(raw), "no such file or folder", field="path"))
     return sources, issues
@@ -110,7 +110,8 @@ def _walk(root: Path):
                 yield os.path.join(folder, name)
 
 
-def _add_file(path: str, sources: list, issues: list, limits: ZipLimits, explicit: bool = False) -> None:
+def _add_file(path: str, sources: list, issues: list, limits: ZipLimits) -> None:
+    """A named file or one found in a folder (already past `is_ignored_name`)."""
     try:
         info = os.stat(path)
     except OSError as exc:
@@ -120,7 +121,7 @@ def _add_file(path: str, sources: list, issues: list, limits: ZipLimits, explici
         issues.append(LoadIssue(path, "not a regular file (a pipe, socket or device); not read"))
     elif path.lower().endswith(".zip"):
         sources.extend(_zip_members(path, issues, limits))
-    elif explicit or not is_ignored_name(os.path.basename(path)):
+    else:
         sources.append(Source(path, file=path, size=info.st_size, mtime_ns=info.st_mtime_ns))
 
 

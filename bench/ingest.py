@@ -33,15 +33,18 @@ def stats_command(folder: Path) -> list[str]:
     return [sys.executable, "-m", "graphapp", "stats", str(folder), "--json", "--quiet"]
 
 
-def measure(folder: Path, warm_runs: int = 5) -> dict:
-    cache = tempfile.mkdtemp(prefix="graphapp-bench-cache-")
-    env = {"GRAPHAPP_CACHE_DIR": cache}
-    cold_wall, cold_peak, out = timed(stats_command(folder), env)
-    figures = json.loads(out)
+def measure(folder: Path, cold_runs: int = 3, warm_runs: int = 5) -> dict:
+    """Median of `cold_runs` runs, each with a new empty cache; then warm runs on the last cache."""
+    colds = []
+    for _ in range(cold_runs):
+        env = {"GRAPHAPP_CACHE_DIR": tempfile.mkdtemp(prefix="graphapp-bench-cache-")}
+        colds.append(timed(stats_command(folder), env))
+    figures = json.loads(colds[-1][2])
     warm = [timed(stats_command(folder), env) for _ in range(warm_runs)]
     return {
         "files": figures["files"], "stories": figures["stories"], "related_edges": figures["related_edges"],
-        "cold_s": round(cold_wall, 2), "cold_peak_mb": round(cold_peak),
+        "cold_s": round(statistics.median(w for w, _, _ in colds), 2), "cold_runs_s": [round(w, 2) for w, _, _ in colds],
+        "cold_peak_mb": round(max(p for _, p, _ in colds)),
         "warm_s": round(statistics.median(w for w, _, _ in warm), 3), "warm_peak_mb": round(max(p for _, p, _ in warm)),
     }
 
@@ -81,7 +84,7 @@ def main() -> None:
         start = time.perf_counter()
         big = scaled_copy(folder, args.scale)
         print(f"generated {big} in {time.perf_counter() - start:.0f} s")
-        scaled = measure(big, warm_runs=3)
+        scaled = measure(big, cold_runs=1, warm_runs=3)
         print(json.dumps({f"x{args.scale}": scaled}))
         print(f"requirement (x10): cold <= 20 s: {scaled['cold_s']} s; warm <= 1.5 s: {scaled['warm_s']} s; "
               f"peak <= 1 GB: {scaled['cold_peak_mb']} MB")

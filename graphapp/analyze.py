@@ -13,7 +13,10 @@ from datetime import datetime
 from statistics import fmean
 
 import igraph as ig
-import networkx as nx
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # networkx costs 0.2 s to import; `graphapp stats` counts without it
+    import networkx as nx
 
 from .build import OUTLET, PUBLISHED_BY, RELATED, STORY, Resolved, outlet_node
 
@@ -238,6 +241,8 @@ def co_coverage_graph(graph: nx.DiGraph) -> nx.Graph:
             a, b = nodes[u]["outlet"], nodes[v]["outlet"]
             if a != b:
                 weights[(a, b) if a < b else (b, a)] += 1
+    import networkx as nx
+
     co = nx.Graph()
     for _, data in graph.nodes(data=True):
         if data.get("kind") == OUTLET:

@@ -57,11 +57,11 @@ class FrontMatterError(Exception):
     field: str | None = None
 
 
-def read_front_matter(data: bytes) -> tuple[dict, list[str]]:
+def read_front_matter(data: bytes, *, strict: bool = False) -> tuple[dict, list[str]]:
     """Decode, split and parse the YAML front matter of one article file.
 
     Returns the mapping and notes on what was repaired. Raises FrontMatterError with a line number
-    where one is known.
+    where one is known. `strict=True` skips the fast parser (used after a parsing process died).
     """
     if len(data) > MAX_FILE_BYTES:
         raise FrontMatterError(f"file is {len(data):,} bytes, over the {MAX_FILE_BYTES:,}-byte limit; not parsed")
@@ -86,7 +86,7 @@ def read_front_matter(data: bytes) -> tuple[dict, list[str]]:
     if "\x00" in block:
         raise FrontMatterError("front matter contains a NUL byte", block[: block.index("\x00")].count("\n") + 2)
     notes: list[str] = []
-    value = _parse(block, notes)
+    value = _parse(block, notes, strict=strict)
     if value is None:
         raise FrontMatterError("front matter is empty", 1)
     if not isinstance(value, dict):
@@ -108,8 +108,8 @@ def _front_matter_block(text: str) -> str:
     raise FrontMatterError("front matter is never closed: no second '---' line", 1)
 
 
-def _parse(block: str, notes: list[str]):
-    if not _is_unusual(block):
+def _parse(block: str, notes: list[str], *, strict: bool = False):
+    if not strict and not _is_unusual(block):
         try:
             value = _fast_parse(block)
         except Exception:  # noqa: BLE001 - any failure is re-diagnosed by the strict path below

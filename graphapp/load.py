@@ -10,9 +10,9 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
-import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -115,11 +115,11 @@ def _load(sources: list[Source], issues: list[LoadIssue], paths: list[str], cach
     return Corpus(_merge_duplicates(articles, report), report)
 
 
-def parse_source(source: Source, shared: dict | None = None) -> tuple[Article | None, list[LoadIssue]]:
+def parse_source(source: Source, shared: dict | None = None, *, strict: bool = False) -> tuple[Article | None, list[LoadIssue]]:
     """Parse one candidate file; every failure becomes an issue, never an exception."""
     try:
         data = source.data if source.data is not None else _read_capped(source.file)
-        mapping, notes = read_front_matter(data)
+        mapping, notes = read_front_matter(data, strict=strict)
         article, issues = read_article(mapping, source.path, shared)
         return article, [LoadIssue(source.path, note, WARNING, "front matter") for note in notes] + issues
     except FrontMatterError as exc:
@@ -160,11 +160,21 @@ def _parse_all(sources: list[Source], indexes: list[int], workers, progress, don
             progress(total, total)
         return
     batches = _batches(list(zip(indexes, sources)), workers * 8)
-    context = multiprocessing.get_context("fork" if threading.active_count() == 1 and os.name == "posix" else "spawn")
+    # fork: workers start at once and share what is already imported. spawn would re-run the
+    # caller's __main__ module, which a script without a main guard cannot survive.
+    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
         futures = [(batch, pool.submit(_parse_batch, [s for _, s in batch])) for batch in batches]
+        broken = False
         for batch, future in futures:
-            for (index, _), result in zip(batch, future.result()):
+            results = None
+            try:
+                results = None if broken else future.result()
+            except BrokenProcessPool:
+                broken = True
+            if results is None:  # a worker died: read what it left with the strict parser only
+                results = [parse_source(source, strict=True) for _, source in batch]
+            for (index, _), result in zip(batch, results):
                 yield index, result
             done += len(batch)
             if progress:

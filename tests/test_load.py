@@ -1,6 +1,7 @@
 """Loader: golden files, the seed, the real corpora, zips, merges and the two YAML paths."""
 
 import json
+import os
 import zipfile
 from pathlib import Path
 
@@ -8,10 +9,12 @@ import pytest
 import yaml
 
 from conftest import DATA, write
+import graphapp.load as loader
 from graphapp import frontmatter
 from graphapp.load import load, parse_source
 from graphapp.sources import Source
 
+_REAL_PARSE_BATCH = loader._parse_batch
 GOLDEN = sorted(p for p in (DATA / "golden").iterdir() if not p.name.endswith(".expected.json"))
 
 
@@ -153,3 +156,21 @@ def test_parallel_and_serial_loads_are_identical(tmp_path, seed_dir):
     parallel = load([tmp_path], cache_dir=False, workers=2)
     assert [a.story for a in serial.articles] == [a.story for a in parallel.articles]
     assert [a.related for a in serial.articles] == [a.related for a in parallel.articles]
+
+
+def dies_on_the_first_batch(batch):
+    """A stand-in for a worker that crashes (module level, so the pool can send it to workers)."""
+    if any(source.path.endswith("000.md") for source in batch):
+        os._exit(1)
+    return _REAL_PARSE_BATCH(batch)
+
+
+def test_a_dying_parse_worker_costs_speed_not_files(tmp_path, seed_dir, monkeypatch):
+    """If a parsing process dies (say, a native parser crash), its files are read again with the strict parser."""
+    seed = next(seed_dir.iterdir()).read_text()
+    for i in range(40):
+        write(tmp_path / f"{i:03}.md", seed.replace("aclu-calles-amazon", f"story-{i}-amazon"))
+    monkeypatch.setattr(loader, "_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(loader, "_parse_batch", dies_on_the_first_batch)
+    corpus = load([tmp_path], cache_dir=False, workers=2)
+    assert len(corpus.articles) == 40 and corpus.report.issues == []

@@ -1,9 +1,13 @@
+import os
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.provisional import urls
 
 from graphapp.urls import canonical_url, is_web_url, outlet_domain, url_problem
+
+EXAMPLES = int(os.environ.get("GRAPHAPP_HYPOTHESIS_EXAMPLES", "300"))  # nightly: 10000
 
 
 @pytest.mark.parametrize(
@@ -46,14 +50,14 @@ def test_outlet_domain_prefers_provider_then_host():
     assert outlet_domain("  ", "https://example.org/x") == "example.org"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=EXAMPLES, deadline=None)
 @given(urls())
 def test_canonicalization_is_idempotent_on_generated_urls(url):
     once = canonical_url(url)
     assert canonical_url(once) == once
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=EXAMPLES, deadline=None)
 @given(
     st.sampled_from(["http", "https", "HTTP"]),
     st.sampled_from(["www.", "www.www.", "", "WWW."]),

@@ -259,7 +259,8 @@ def app(paths, port):
     # The project's .streamlit/config.toml is only read from the working directory: set the same
     # safe defaults here, without overriding anything the user set in the environment.
     for name, value in {"STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", "STREAMLIT_SERVER_ENABLE_XSRF_PROTECTION": "true",
-                        "STREAMLIT_SERVER_MAX_UPLOAD_SIZE": "100", "STREAMLIT_CLIENT_TOOLBAR_MODE": "minimal"}.items():
+                        "STREAMLIT_SERVER_MAX_UPLOAD_SIZE": "100", "STREAMLIT_CLIENT_TOOLBAR_MODE": "minimal",
+                        "STREAMLIT_SERVER_ADDRESS": "localhost", "STREAMLIT_SERVER_SHOW_EMAIL_PROMPT": "false"}.items():
         os.environ.setdefault(name, value)
     args = ["streamlit", "run", script]
     if port:

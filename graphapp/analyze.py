@@ -252,7 +252,9 @@ def co_coverage_graph(graph: nx.DiGraph) -> nx.Graph:
 
 
 def outlet_ranks(graph: nx.DiGraph, clusters: list[dict] | None = None) -> list[dict]:
-    """Per outlet: stories, clusters covered, mean quality, and centrality in the co-coverage graph."""
+    """Per outlet: stories, clusters covered, mean quality, and centrality in the co-coverage graph
+    (partners = degree, co-coverage links = weighted degree, weighted PageRank, betweenness), and the
+    same combined score as stories, with mean quality and partners in place of quality and degree."""
     co = co_coverage_graph(graph)
     if clusters is None:
         clusters = coverage_clusters(graph)
@@ -266,18 +268,27 @@ def outlet_ranks(graph: nx.DiGraph, clusters: list[dict] | None = None) -> list[
     weights = [w for _, _, w in co.edges(data="weight")]
     pagerank = g.pagerank(weights=weights or None, directed=False) if names else []
     strength = g.strength(weights=weights or None) if names else []
+    n = len(names)
+    betweenness = [b / ((n - 1) * (n - 2) / 2) if n > 2 else 0.0 for b in g.betweenness(directed=False)] if names else []
+    mean_quality = {d: fmean(q) for d, q in qualities.items() if q}
+    peaks = (max(mean_quality.values(), default=0) or 1, max(pagerank, default=0) or 1, max(g.degree(), default=0) or 1)
     rows = []
     for i, domain in enumerate(names):
         data = co.nodes[domain]
+        quality = mean_quality.get(domain)
+        combined = (COMBINED_WEIGHTS["quality"] * (quality or 0) / peaks[0] + COMBINED_WEIGHTS["pagerank"] * pagerank[i] / peaks[1]
+                    + COMBINED_WEIGHTS["degree"] * g.degree(i) / peaks[2])
         rows.append({
             "outlet": domain,
             "name": data["name"],
             "stories": data["stories"],
             "clusters": covered.get(domain, 0),
-            "mean_quality": round(fmean(qualities[domain]), 2) if qualities[domain] else None,
+            "mean_quality": round(quality, 2) if quality is not None else None,
             "partners": g.degree(i),
             "co_coverage_links": int(strength[i]),
             "pagerank": pagerank[i],
+            "betweenness": betweenness[i],
+            "combined": round(combined, 6),
         })
     return rows
 

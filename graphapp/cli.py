@@ -179,8 +179,7 @@ def rank(by, rank_outlets, top, fmt, **options):
     loaded = _load(**options)
     if rank_outlets:
         frame = tables.outlet_ranks_table(analyze.outlet_ranks(loaded.graph))
-        column = {"quality": "mean_quality", "degree": "partners", "betweenness": "co_coverage_links",
-                  "combined": "pagerank"}.get(by, by)
+        column = {"quality": "mean_quality", "degree": "partners"}.get(by, by)
         frame = frame.sort_values([column, "outlet"], ascending=[False, True], na_position="last")
     else:
         frame = tables.story_ranks_table(analyze.story_ranks(loaded.graph))

@@ -178,8 +178,8 @@ def stories_display(rows: list[dict]) -> pd.DataFrame:
 
 def outlets_display(rows: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=["outlet", "name", "stories", "clusters", "mean_quality", "partners",
-                                        "co_coverage_links", "pagerank"])
-    return frame.sort_values(["pagerank", "outlet"], ascending=[False, True]).reset_index(drop=True)
+                                        "co_coverage_links", "pagerank", "betweenness", "combined"])
+    return frame.sort_values(["combined", "outlet"], ascending=[False, True]).reset_index(drop=True)
 
 
 def timeline_frame(graph: nx.DiGraph, clusters: list[dict], top: int = 8) -> pd.DataFrame:

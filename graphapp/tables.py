@@ -77,7 +77,8 @@ def story_ranks_table(rows: list[dict]) -> pd.DataFrame:
 
 
 def outlet_ranks_table(rows: list[dict]) -> pd.DataFrame:
-    columns = ["outlet", "name", "stories", "clusters", "mean_quality", "partners", "co_coverage_links", "pagerank"]
+    columns = ["outlet", "name", "stories", "clusters", "mean_quality", "partners", "co_coverage_links", "pagerank",
+               "betweenness", "combined"]
     return pd.DataFrame(rows, columns=columns)
 
 

@@ -78,3 +78,11 @@ def test_azure_ranks_shape(azure_graph):
     sampled = story_ranks(azure_graph, exact_limit=1000)
     assert {r["betweenness_method"] for r in sampled} == {"sampled (1000 sources)"}
     assert max(r["quality"] or 0 for r in rows) == 136
+
+
+def test_outlet_betweenness_and_combined_on_seed(seed_graph):
+    rows = {r["outlet"]: r for r in outlet_ranks(seed_graph)}
+    # Business Insider is the hub of the co-coverage star: every path between two others goes through it
+    assert rows["businessinsider.com"]["betweenness"] == pytest.approx(1.0)
+    assert rows["cnet.com"]["betweenness"] == 0.0
+    assert max(rows.values(), key=lambda r: r["combined"])["outlet"] == "businessinsider.com"

@@ -52,7 +52,7 @@ def test_rank_by_degree_json():
 
 def test_rank_outlets_csv():
     lines = run("rank", SEEDS, "--outlets", "--by", "quality", "--top", "3", "--format", "csv").stdout.splitlines()
-    assert lines[0] == "outlet,name,stories,clusters,mean_quality,partners,co_coverage_links,pagerank"
+    assert lines[0] == "outlet,name,stories,clusters,mean_quality,partners,co_coverage_links,pagerank,betweenness,combined"
     assert [line.split(",")[0] for line in lines[1:]] == ["cnet.com", "mashable.com", "techcrunch.com"]
 
 

@@ -7,9 +7,9 @@ azure-news graph takes ~20 ms there against ~1 s in pure Python, and exact betwe
 from __future__ import annotations
 
 import random
+import threading
 from collections import Counter, defaultdict
 from contextlib import contextmanager
-from datetime import datetime
 from statistics import fmean
 
 import igraph as ig
@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # networkx costs 0.2 s to import; `graphapp stats` counts wit
     import networkx as nx
 
 from .build import OUTLET, PUBLISHED_BY, RELATED, STORY, Resolved, outlet_node
+from .records import parse_utc
 
 __all__ = [
     "COMBINED_WEIGHTS",
@@ -28,6 +29,7 @@ __all__ = [
     "co_coverage_graph",
     "summary",
     "resolved_summary",
+    "describe_group",
 ]
 
 # combined = 0.5·quality/max quality + 0.3·PageRank/max PageRank + 0.2·degree/max degree
@@ -47,14 +49,19 @@ def _related_igraph(graph: nx.DiGraph, stories: list[str]) -> ig.Graph:
     return ig.Graph(n=len(stories), edges=edges, directed=True)
 
 
+_RNG_LOCK = threading.Lock()
+
+
 @contextmanager
 def _seeded(seed: int):
-    """igraph draws from Python's `random` unless told otherwise; give it a private seeded one."""
-    ig.set_random_number_generator(random.Random(seed))
-    try:
-        yield
-    finally:
-        ig.set_random_number_generator(random)
+    """igraph draws from one process-wide generator; give it a private seeded one, one caller at a
+    time (the app runs sessions in threads)."""
+    with _RNG_LOCK:
+        ig.set_random_number_generator(random.Random(seed))
+        try:
+            yield
+        finally:
+            ig.set_random_number_generator(random)
 
 
 def _louvain(g: ig.Graph, *, resolution: float, seed: int) -> list[list[int]]:
@@ -141,7 +148,7 @@ def coverage_clusters(
     else:
         raise ValueError(f"unknown clustering method {method!r}; use 'louvain' or 'components'")
     degree = g.degree()
-    clusters = [_describe(graph, [stories[i] for i in group], {stories[i]: degree[i] for i in group})
+    clusters = [describe_group(graph, [stories[i] for i in group], {stories[i]: degree[i] for i in group})
                 for group in groups if len(group) >= min_size]
     clusters.sort(key=lambda c: (-c["size"], c["first_published"] or "9999", c["top_story"]))
     for number, cluster in enumerate(clusters, 1):
@@ -149,7 +156,8 @@ def coverage_clusters(
     return clusters
 
 
-def _describe(graph: nx.DiGraph, members: list[str], degree: dict[str, int]) -> dict:
+def describe_group(graph: nx.DiGraph, members: list[str], degree: dict[str, int]) -> dict:
+    """Coverage of a group of stories: outlets, first publisher and lags, dates, quality, top story."""
     nodes = graph.nodes
     dated = sorted((nodes[s]["published"], s) for s in members if "published" in nodes[s])
     undated = sorted(s for s in members if "published" not in nodes[s])
@@ -181,7 +189,7 @@ def _describe(graph: nx.DiGraph, members: list[str], degree: dict[str, int]) -> 
 
 
 def _hours(start: str, end: str) -> float:
-    return (datetime.fromisoformat(end.replace("Z", "+00:00")) - datetime.fromisoformat(start.replace("Z", "+00:00"))).total_seconds() / 3600
+    return (parse_utc(end) - parse_utc(start)).total_seconds() / 3600
 
 
 def story_ranks(graph: nx.DiGraph, *, seed: int = 0, exact_limit: int = EXACT_BETWEENNESS_LIMIT) -> list[dict]:

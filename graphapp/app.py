@@ -64,6 +64,11 @@ def choose_dataset() -> ex.Dataset:
         "Open article files or a .zip", accept_multiple_files=True, key="uploads",
         help="Markdown/text files with YAML front matter, or zip archives of them. Read in memory, never written to disk.")
     if uploads:
+        total = sum(f.size for f in uploads)
+        if len(uploads) > ex.UPLOAD_MAX_FILES or total > ex.UPLOAD_MAX_BYTES:
+            st.sidebar.error(f"Too much at once: {len(uploads)} files, {total / 1e6:.0f} MB (at most "
+                             f"{ex.UPLOAD_MAX_FILES} files and {ex.UPLOAD_MAX_BYTES / 1e6:.0f} MB). Showing the default data.")
+            return cached_dataset(input_paths())
         files = tuple((f.name, f.getvalue()) for f in uploads)
         digest = "|".join(f"{name}:{len(data)}:{hash(data)}" for name, data in files)
         return cached_upload(digest, files)
@@ -137,11 +142,11 @@ def render_network(dataset: ex.Dataset, settings: ex.Settings, analysis: ex.Anal
         radius = st.radio("Radius", [1, 2], key="radius", bind="query-params", horizontal=True)
         focus = ("story", chosen, radius) if chosen else None
     view = cached_view(dataset.key, settings, color_by, size_by, focus, analysis)
-    (st.warning if view.overview else st.info)(view.note)
-    st.iframe(view.html, height=800)
+    (st.warning if view.overview else st.info)(ex.inert(view.note))
+    st.iframe(view.embedded_html, height=800)
 
 
-def render_clusters(settings: ex.Settings, analysis: ex.Analysis) -> None:
+def render_clusters(dataset: ex.Dataset, settings: ex.Settings, analysis: ex.Analysis) -> None:
     clusters = analysis.clusters
     if not clusters:
         st.info("No cluster of two or more linked stories with these filters.")
@@ -167,15 +172,16 @@ def render_clusters(settings: ex.Settings, analysis: ex.Analysis) -> None:
                 f"{cluster['independent_outlets']} outlets covered it independently.")
     with st.expander("Why are these stories linked?"):
         st.dataframe(ex.evidence_frame(analysis.graph, cluster).drop(columns=["a", "b"]), hide_index=True, key="evidence")
-        titles = {s: (analysis.graph.nodes[s].get("title") or s)[:90] for s in cluster["stories"]}
-        first = st.selectbox("Story", list(titles), format_func=titles.get, key="why_a")
-        second = st.selectbox("and story", [s for s in titles if s != first], format_func=titles.get, key="why_b")
-        if first and second:
-            from graphapp.events import link_evidence
+        if st.toggle("Compare two stories of this cluster", key="why"):
+            titles = {s: (analysis.graph.nodes[s].get("title") or s)[:90] for s in cluster["stories"]}
+            first = st.selectbox("Story", list(titles), format_func=titles.get, key="why_a")
+            second = st.selectbox("and story", [s for s in titles if s != first], format_func=titles.get, key="why_b")
+            if first and second:
+                from graphapp.events import link_evidence
 
-            st.json(link_evidence(analysis.graph, first, second))
-    view = network_view(analysis.graph, clusters=clusters, focus=("cluster", cluster["id"]), seed=settings.seed)
-    st.iframe(view.html, height=560)
+                st.json(link_evidence(analysis.graph, first, second))
+    view = cached_view(dataset.key, settings, "cluster", "links", ("cluster", cluster["id"]), analysis)
+    st.iframe(view.embedded_html, height=560)
 
 
 def render_rankings(analysis: ex.Analysis) -> None:
@@ -193,8 +199,8 @@ def render_rankings(analysis: ex.Analysis) -> None:
 
 def render_outlets(dataset: ex.Dataset, settings: ex.Settings, analysis: ex.Analysis) -> None:
     view = cached_outlet_view(dataset.key, settings, analysis)
-    st.info(view.note)
-    st.iframe(view.html, height=620)
+    st.info(ex.inert(view.note))
+    st.iframe(view.embedded_html, height=620)
     heat = ex.heatmap_frame(analysis.graph, 20)
     if len(heat):
         chart = alt.Chart(heat).mark_rect().encode(
@@ -241,7 +247,7 @@ def main() -> None:
             render_network(dataset, settings, analysis)
     if clusters.open:
         with clusters:
-            render_clusters(settings, analysis)
+            render_clusters(dataset, settings, analysis)
     if rankings.open:
         with rankings:
             render_rankings(analysis)

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # networkx costs 0.2 s to import; `graphapp stats` counts without it
     import networkx as nx
 
-from .records import OUTLET, PUBLISHED_BY, RELATED, STORY, Article, Story, outlet_node
+from .records import OUTLET, PUBLISHED_BY, RELATED, STORY, Article, Story, outlet_node, utc_text
 
-__all__ = ["Resolved", "resolve_stories", "build_graph", "outlet_node", "STORY", "OUTLET", "RELATED", "PUBLISHED_BY", "story_nodes", "outlet_nodes"]
+__all__ = ["Resolved", "resolve_stories", "build_graph", "outlet_node", "STORY", "OUTLET", "RELATED", "PUBLISHED_BY"]
 
 @dataclass(frozen=True, slots=True)
 class Resolved:
@@ -89,16 +89,6 @@ def build_graph(articles: Iterable[Article]) -> nx.DiGraph:
     return graph
 
 
-def story_nodes(graph: nx.Graph) -> list[str]:
-    """Keys of the story nodes, in graph order."""
-    return [node for node, kind in graph.nodes(data="kind") if kind == STORY]
-
-
-def outlet_nodes(graph: nx.Graph) -> list[str]:
-    """Keys of the outlet nodes, in graph order."""
-    return [node for node, kind in graph.nodes(data="kind") if kind == OUTLET]
-
-
 def _fill_missing(known: Story, other: Story) -> Story:
     """A story seen only in related lists: keep the first description, fill its gaps from later ones."""
     updates = {name: getattr(other, name) for name in ("title", "excerpt", "outlet_name", "published", "quality")
@@ -115,7 +105,7 @@ def _story_attributes(story: Story, *, has_file: bool) -> dict:
     if story.outlet_name is not None:
         attributes["outlet_name"] = story.outlet_name
     if story.published is not None:
-        attributes["published"] = story.published.strftime("%Y-%m-%dT%H:%M:%SZ")
+        attributes["published"] = utc_text(story.published)
     if story.quality is not None:
         attributes["quality"] = story.quality
     if story.topics:

@@ -19,11 +19,14 @@ __all__ = ["default_cache_dir", "RecordCache", "ResultCache"]
 FORMAT = 4  # bump when parsed records change shape or meaning
 
 
-def _code_digest() -> str:
-    """The parsing code's own fingerprint: records cached by an older loader are never reused."""
+_PARSING = ("records.py", "urls.py", "frontmatter.py", "fields.py", "sources.py", "load.py")
+
+
+def _code_digest(names=_PARSING) -> str:
+    """The code's own fingerprint: records (or answers) made by older code are never reused."""
     here = Path(__file__).parent
     digest = hashlib.sha256()
-    for name in ("records.py", "urls.py", "frontmatter.py", "fields.py", "sources.py", "load.py"):
+    for name in names:
         try:
             digest.update((here / name).read_bytes())
         except OSError:
@@ -39,11 +42,11 @@ def default_cache_dir() -> Path:
     return Path(base) / "graphapp"
 
 
-def _input_digest(inputs) -> str:
+def _input_digest(inputs, code: str) -> str:
     roots = "\n".join(sorted(os.path.abspath(p) for p in inputs))
     from . import __version__
 
-    key = f"{FORMAT}\n{__version__}\n{_code_digest()}\n{roots}"
+    key = f"{FORMAT}\n{__version__}\n{code}\n{roots}"
     return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:24]
 
 
@@ -51,7 +54,7 @@ class RecordCache:
     """Parsed records of the files under one set of input paths."""
 
     def __init__(self, directory: Path, inputs) -> None:
-        self.file = Path(directory) / f"records-{_input_digest(inputs)}.pickle"
+        self.file = Path(directory) / f"records-{_input_digest(inputs, _code_digest())}.pickle"
         self.entries: dict[str, tuple] = {}
         self.changed = False
         try:
@@ -91,7 +94,8 @@ class ResultCache:
     the last run, a command's answer is read back instead of recomputed, as a build tool would."""
 
     def __init__(self, directory: Path, inputs, fingerprint: str) -> None:
-        self.file = Path(directory) / f"results-{_input_digest(inputs)}.json"
+        every_module = sorted(p.name for p in Path(__file__).parent.glob("*.py"))
+        self.file = Path(directory) / f"results-{_input_digest(inputs, _code_digest(every_module))}.json"
         self.fingerprint = fingerprint
         self.entries: dict = {}
         try:

@@ -81,7 +81,8 @@ def _show_problems(skipped: list[dict], warnings: list[dict], quiet: bool, verbo
         for issue in warnings:
             click.echo(f"warning: {_where(issue)}: {issue['reason']}", err=True)
     elif warnings:
-        click.echo(f"{len(warnings)} warnings (fields repaired or dropped); --verbose lists them", err=True)
+        click.echo(f"{len(warnings)} warnings (fields repaired or dropped, same URL with different titles); "
+                   "--verbose lists them", err=True)
 
 
 def _filters(since, until, outlets, topics, min_quality) -> Filters:
@@ -120,7 +121,7 @@ class GraphappGroup(click.Group):
         try:
             return super().invoke(ctx)
         except GraphappError as exc:
-            click.echo(f"Error: {exc.message}", err=True)
+            click.echo(f"Error: {exc}", err=True)
             ctx.exit(1)
         except BrokenPipeError:
             ctx.exit(0)
@@ -204,6 +205,13 @@ def clusters(top, fmt, method, resolution, seed, min_size, level, threshold, win
     """Coverage clusters: which outlets covered the same story (or event), who was first, who followed."""
     from . import analyze, tables
 
+    context = click.get_current_context()
+    explicit = {name for name in ("method", "resolution", "seed")
+                if context.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT}
+    if level == "events" and explicit:
+        raise click.UsageError(f"--{', --'.join(sorted(explicit))}: only for --level topics")
+    if level == "topics" and any(v is not None for v in (threshold, window, related_bonus)):
+        raise click.UsageError("--threshold, --window, --related-bonus: only for --level events")
     loaded = _load(**options)
     if level == "events":
         from .events import event_clusters, settings_with
@@ -242,7 +250,10 @@ def export(output, fmt, with_events, **options):
 
         graph = with_similarity_edges(graph, event_clusters(graph))
     data = export_bytes(graph, fmt)
-    Path(output).write_bytes(data)
+    try:
+        Path(output).write_bytes(data)
+    except OSError as exc:
+        raise GraphappError(f"cannot write {output}: {exc.strerror or exc}") from None
     if not options["quiet"]:
         click.echo(f"wrote {output} ({fmt}, {len(data):,} bytes)", err=True)
 
@@ -253,6 +264,10 @@ def export(output, fmt, with_events, **options):
 def app(paths, port):
     """Open the explorer in the browser (default data: the bundled seeds/)."""
     from streamlit.web import cli as streamlit_cli
+
+    missing = [p for p in paths if not os.path.exists(p)]
+    if missing:
+        raise GraphappError(f"no such file or folder: {', '.join(missing)}")
 
     script = str(Path(__file__).with_name("app.py"))
     # The project's .streamlit/config.toml is only read from the working directory: set the same
@@ -272,9 +287,14 @@ def app(paths, port):
 
 def _emit(frame, fmt: str) -> None:
     if fmt == "json":
-        click.echo(frame.to_json(orient="records", force_ascii=False, indent=1))
+        rows = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1, allow_nan=False))
     elif fmt == "csv":
-        click.echo(frame.to_csv(index=False), nl=False)
+        from .export import safe_csv
+
+        click.echo(safe_csv(frame).decode("utf-8"), nl=False)
+    elif frame.empty:
+        click.echo("no rows: nothing matches these filters", err=True)
     else:
         shown = frame.copy()
         for column in shown.columns:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["GraphappError", "NothingLoadedError", "InputError"]
+__all__ = ["GraphappError", "NothingLoadedError"]
 
 
 class GraphappError(Exception):
@@ -22,10 +22,6 @@ class GraphappError(Exception):
         if self.field:
             where += f" [{self.field}]"
         return f"{where}: {self.message}" if where else self.message
-
-
-class InputError(GraphappError):
-    """An input path or option cannot be used at all."""
 
 
 class NothingLoadedError(GraphappError):

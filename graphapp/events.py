@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
 
 import networkx as nx
 import numpy as np
 
 from .build import RELATED, STORY
+from .records import parse_utc
 
 __all__ = ["EventSettings", "Evidence", "event_clusters", "similar_pairs", "with_similarity_edges", "settings_with", "link_evidence", "SIMILAR"]
 
@@ -64,22 +64,33 @@ def _texts(graph: nx.DiGraph) -> tuple[list[str], list[str], np.ndarray]:
         title = data["title"]
         docs.append(f"{title} {title} {data.get('excerpt', '')}")
         published = data.get("published")
-        times.append(datetime.fromisoformat(published.replace("Z", "+00:00")).timestamp() / 3600 if published else np.nan)
+        times.append(parse_utc(published).timestamp() / 3600 if published else np.nan)
     return keys, docs, np.asarray(times, dtype=float)
+
+
+def _tfidf(docs: list[str]):
+    """TF-IDF rows of the documents, or None when no document has a usable word (emoji-only titles)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    try:
+        return TfidfVectorizer(stop_words="english", sublinear_tf=True, strip_accents="unicode",
+                               dtype=np.float32).fit_transform(docs)
+    except ValueError:  # empty vocabulary
+        return None
 
 
 def similar_pairs(graph: nx.DiGraph, settings: EventSettings = EventSettings()) -> tuple[list[str], dict[tuple[int, int], tuple[float, bool, float]]]:
     """Story keys and, for every pair worth considering (i < j, within the window, score at least the
     floor): its text similarity, whether a publisher listed one as related to the other, and its score."""
     import scipy.sparse as sp
-    from sklearn.feature_extraction.text import TfidfVectorizer
 
     keys, docs, hours = _texts(graph)
     n = len(keys)
     if n < 2:
         return keys, {}
-    vectors = TfidfVectorizer(stop_words="english", sublinear_tf=True, strip_accents="unicode",
-                              dtype=np.float32).fit_transform(docs)
+    vectors = _tfidf(docs)
+    if vectors is None:
+        return keys, {}
     cosine = sp.triu(vectors @ vectors.T, k=1).tocsr()
     index = {key: i for i, key in enumerate(keys)}
     pairs = {(min(index[u], index[v]), max(index[u], index[v]))
@@ -154,7 +165,7 @@ def _duplicates(keys, evidence, settings, graph) -> dict[str, str]:
 
 
 def _describe(graph: nx.DiGraph, stories: list[str], duplicates: dict[str, str], evidence: list[Evidence]) -> dict:
-    from .analyze import _describe as describe_group
+    from .analyze import describe_group
 
     degree = defaultdict(int)
     for e in evidence:
@@ -166,9 +177,16 @@ def _describe(graph: nx.DiGraph, stories: list[str], duplicates: dict[str, str],
     event.update({
         "duplicates": copies,
         "independent_outlets": len(independent),
-        "evidence": [{"a": e.a, "b": e.b, "similarity": e.similarity, "related": e.related} for e in evidence],
+        "evidence": [{"a": e.a, "b": e.b, "similarity": e.similarity, "score": round(e.score, 4),
+                      "related": e.related, "listed_by": _listed_by(graph, e.a, e.b)} for e in evidence],
     })
     return event
+
+
+def _listed_by(graph: nx.DiGraph, a: str, b: str) -> list[str]:
+    """The files whose related lists link a and b (either direction)."""
+    return [graph.edges[u, v]["listed_by"] for u, v in ((a, b), (b, a))
+            if graph.has_edge(u, v) and graph.edges[u, v].get("kind") == RELATED and "listed_by" in graph.edges[u, v]]
 
 
 def with_similarity_edges(graph: nx.DiGraph, events: list[dict]) -> nx.DiGraph:
@@ -189,15 +207,13 @@ def with_similarity_edges(graph: nx.DiGraph, events: list[dict]) -> nx.DiGraph:
 def link_evidence(graph: nx.DiGraph, a: str, b: str, settings: EventSettings = EventSettings()) -> dict:
     """Why two stories are (or are not) linked: related entries in either direction (and which file
     listed them), text similarity, time apart, and whether one copies the other."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
     listed = [{"from": u, "to": v, "listed_by": graph.edges[u, v].get("listed_by")}
               for u, v in ((a, b), (b, a)) if graph.has_edge(u, v) and graph.edges[u, v].get("kind") == RELATED]
     keys, docs, hours = _texts(graph)
     index = {key: i for i, key in enumerate(keys)}
     similarity = None
-    if a in index and b in index:
-        vectors = TfidfVectorizer(stop_words="english", sublinear_tf=True, strip_accents="unicode").fit_transform(docs)
+    vectors = _tfidf(docs) if a in index and b in index else None
+    if vectors is not None:
         similarity = round(float((vectors[index[a]] @ vectors[index[b]].T).toarray()[0, 0]), 4)
     gap = abs(hours[index[a]] - hours[index[b]]) if a in index and b in index else float("nan")
     return {

@@ -4,6 +4,7 @@ it is testable and usable from a notebook; `app.py` only wires widgets to these 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
@@ -21,12 +22,14 @@ from .sources import ZipLimits, sources_from_upload
 from .urls import is_web_url
 
 __all__ = [
-    "SEEDS", "UPLOAD_LIMITS", "SIZE_BY", "Dataset", "Settings", "Analysis", "open_dataset", "dataset_from_uploads",
+    "SEEDS", "UPLOAD_LIMITS", "UPLOAD_MAX_FILES", "UPLOAD_MAX_BYTES", "SIZE_BY", "Dataset", "Settings", "Analysis", "open_dataset", "dataset_from_uploads",
     "analyse", "size_values", "timeline_frame", "heatmap_frame", "stories_display", "outlets_display", "report_frame",
-    "top_outlets", "outlet_network", "evidence_frame",
+    "top_outlets", "outlet_network", "evidence_frame", "inert",
 ]
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+UPLOAD_MAX_FILES = 2_000  # per upload, on top of the per-file cap in .streamlit/config.toml
+UPLOAD_MAX_BYTES = 200 * 1024**2
 UPLOAD_LIMITS = ZipLimits(max_members=20_000, max_member_bytes=2 * 1024 * 1024, max_total_bytes=512 * 1024**2, max_ratio=200.0)
 SIZE_BY = {"links": "degree", "combined score": "combined", "PageRank": "pagerank", "quality": "quality", "betweenness": "betweenness"}
 
@@ -160,6 +163,15 @@ def top_outlets(graph: nx.DiGraph, n: int = 20) -> list[str]:
     """The n outlets with most stories in `graph`."""
     counts = Counter(d["outlet"] for _, d in graph.nodes(data=True) if d.get("kind") == STORY)
     return sorted(counts, key=lambda o: (-counts[o], o))[:n]
+
+
+def inert(text: str) -> str:
+    """Text for Streamlit's Markdown-rendering elements (st.info, st.warning) with every Markdown
+    character escaped, so nothing in it can format, link or run."""
+    return _MARKDOWN.sub(r"\\\g<0>", text)
+
+
+_MARKDOWN = re.compile(r"[\\`*_{}\[\]()#+\-.!|<>~:$]")
 
 
 def safe_link(url: object) -> str | None:

@@ -19,6 +19,7 @@ MAX_RELATED = 1000
 MAX_TITLE = 1000
 MAX_EXCERPT = 5000
 MAX_QUALITY = 10**6
+EARLIEST_YEAR = 1900  # feeds write 0001-01-01 for "no date"
 
 _WHITESPACE_CONTROLS = re.compile(r"[\t\n\r\x0b\x0c\x85\u2028\u2029]+")
 _UNSAFE_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff\u202a-\u202e\u2066-\u2069]")
@@ -78,8 +79,10 @@ def _related_story(entry: dict, index: int, issues: _Issues, shared: dict) -> St
     name = domain = None
     if type(provider) is dict:
         name, domain = provider.get("name"), provider.get("domain")
+    quality, published = entry.get("quality"), entry.get("publishedDateTime")
+    # types too: 1 == 1.0 == True, but only the first is a clean quality
     fingerprint = (entry.get("webUrl"), entry.get("originalUrl"), entry.get("title"), entry.get("excerpt"),
-                   entry.get("publishedDateTime"), entry.get("quality"), name, domain, type(provider))
+                   published, type(published), quality, type(quality), name, domain, type(provider))
     try:
         known = shared.get(fingerprint)
     except TypeError:  # an unhashable field value: check it the long way
@@ -196,13 +199,15 @@ def _published(value, where: str, issues: _Issues) -> datetime | None:
     if not isinstance(value, datetime):
         issues.warn(field, f"expected a date and time, got {kind_of(value)}; dropped")
         return None
-    if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
     try:
-        return value.astimezone(timezone.utc)
+        value = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
     except OverflowError:
         issues.warn(field, f"date {value.isoformat()} is out of range in UTC; dropped")
         return None
+    if value.year < EARLIEST_YEAR:
+        issues.warn(field, f"date {value.date().isoformat()} is a placeholder, not a publication date; dropped")
+        return None
+    return value
 
 
 def _quality(value, where: str, issues: _Issues) -> int | None:

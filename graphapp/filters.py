@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 from typing import TYPE_CHECKING
 
-from .records import STORY, outlet_node
+from .records import STORY, outlet_node, utc_text
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -43,7 +43,7 @@ def parse_date(text: str, *, end_of_day: bool = False) -> datetime:
 
 
 def _iso(value: datetime) -> str:
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return utc_text(value.astimezone(timezone.utc))
 
 
 def filter_graph(graph: nx.DiGraph, filters: Filters) -> nx.DiGraph:
@@ -52,7 +52,7 @@ def filter_graph(graph: nx.DiGraph, filters: Filters) -> nx.DiGraph:
         return graph
     since = _iso(filters.since) if filters.since else None
     until = _iso(filters.until) if filters.until else None
-    outlets = {o.lower().removeprefix("outlet:") for o in filters.outlets}
+    outlets = {o.strip().lower().removeprefix("outlet:").removeprefix("www.") for o in filters.outlets}
     topics = {t.lower() for t in filters.topics}
     words = filters.text.lower().split()
     keep = []

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
 
-__all__ = ["STORY", "OUTLET", "RELATED", "PUBLISHED_BY", "outlet_node", "Story", "Article", "LoadIssue", "Merge", "LoadReport", "ERROR", "WARNING", "kind_of"]
+__all__ = ["STORY", "OUTLET", "RELATED", "PUBLISHED_BY", "outlet_node", "utc_text", "parse_utc", "Story", "Article", "LoadIssue", "Merge", "LoadReport", "ERROR", "WARNING", "kind_of"]
 
 ERROR = "error"
 WARNING = "warning"
@@ -19,6 +19,16 @@ RELATED, PUBLISHED_BY = "related", "published_by"
 def outlet_node(domain: str) -> str:
     """Node key of an outlet."""
     return f"outlet:{domain}"
+
+
+def utc_text(value: datetime) -> str:
+    """`2020-06-11T09:53:00Z`: the graph's one date format; it sorts as text in time order."""
+    return f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:{value.minute:02d}:{value.second:02d}Z"
+
+
+def parse_utc(text: str) -> datetime:
+    """The inverse of `utc_text` (also reads any ISO 8601 date-time with an offset)."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 class Story(NamedTuple):

@@ -137,8 +137,12 @@ def network_html(
     *,
     height: str = "720px",
     edge_width_key: str | None = None,
+    note: str = "",
 ) -> str:
-    """A standalone HTML page drawing `graph` at `positions`; works offline and renders no article markup."""
+    """A standalone HTML page drawing `graph` at `positions`; works offline and renders no article markup.
+
+    `note` (escaped) is shown above the network, e.g. to say that it is an overview.
+    """
     net = Network(height=height, width="100%", directed=False, cdn_resources="in_line", heading="")
     for node, data in graph.nodes(data=True):
         x, y = positions.get(node, (0.0, 0.0))
@@ -176,6 +180,8 @@ def network_html(
     creation = "network = new vis.Network(container, data, options);"
     marker = "network.once('afterDrawing', function () { window.graphappDrawnAt = performance.now(); });"
     page = page.replace(creation, f"{creation}\n                  {marker}", 1)
+    if note:
+        page = page.replace("<body>", f'<body>\n<p id="note" style="font:13px sans-serif;margin:6px">{html.escape(note)}</p>', 1)
     return page.replace("</body>", _legend_html(style) + "\n</body>", 1)
 
 

@@ -42,7 +42,7 @@ def _count(corpus, filters: Filters, seed: int) -> dict:
     skipped = report.skipped
     answer = {
         "files": report.files,
-        "articles": report.files - len(skipped),
+        "articles": len(corpus.articles) + sum(len(m.paths) - 1 for m in report.merges),  # files that loaded
         "skipped": [issue_dict(i) for i in skipped],
         "merged": sum(len(m.paths) - 1 for m in report.merges),
         "merges": [{"url": m.key, "kept": m.kept, "paths": list(m.paths)} for m in report.merges],

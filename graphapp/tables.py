@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from .records import parse_utc
+
 import networkx as nx
 import pandas as pd
 
@@ -29,7 +31,7 @@ def clusters_table(clusters: list[dict]) -> pd.DataFrame:
             "id": c["id"],
             "label": c["label"],
             "size": c["size"],
-            "outlets": c["outlet_count"],
+            "outlet_count": c["outlet_count"],
             "first_outlet": c["first_outlet"],
             "first_published": c["first_published"],
             "last_published": c["last_published"],
@@ -39,7 +41,7 @@ def clusters_table(clusters: list[dict]) -> pd.DataFrame:
             "lags": format_lags(c["lags_hours"], limit=8),
             "outlet_list": ", ".join(c["outlets"]),
         })
-    return pd.DataFrame(rows, columns=["id", "label", "size", "outlets", "first_outlet", "first_published", "last_published",
+    return pd.DataFrame(rows, columns=["id", "label", "size", "outlet_count", "first_outlet", "first_published", "last_published",
                                        "span_hours", "mean_quality", "max_quality", "lags", "outlet_list"])
 
 
@@ -83,4 +85,4 @@ def outlet_ranks_table(rows: list[dict]) -> pd.DataFrame:
 
 
 def _dt(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return parse_utc(text)

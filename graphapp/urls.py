@@ -15,6 +15,7 @@ __all__ = ["canonical_url", "url_problem", "is_web_url", "outlet_domain"]
 
 _TRACKING = re.compile(r"(?i)^(utm_[^=]*|fbclid|gclid|ocid|cmpid)$")
 _BAD_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_HOST_NAME = re.compile(r"(?:[^\W_]|[^\W_][\w-]*[^\W_])(?:\.(?:[^\W_]|[^\W_][\w-]*[^\W_]))*(?::\d{1,5})?")
 _AMP_CACHE = re.compile(r"(?i)^[^/]+\.cdn\.ampproject\.org$")
 _AMP_PATH = re.compile(r"^/[cv]/(s/)?")
 
@@ -90,6 +91,6 @@ def _outlet_domain(domain: str | None, story_key: str) -> str:
         text = text.split("/", 1)[0]
         while text.startswith("www."):
             text = text[4:]
-        if text and not _BAD_CHARS.search(text):
+        if _HOST_NAME.fullmatch(text):
             return text
     return urlsplit(story_key).hostname or "unknown"

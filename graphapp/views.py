@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 import networkx as nx
@@ -33,10 +33,15 @@ class NetworkView:
     note: str
     overview: bool = False
     edge_width_key: str | None = None
-    extra: dict = field(default_factory=dict)
 
     @cached_property
     def html(self) -> str:
+        """The standalone page, saying what it shows (for exports)."""
+        return network_html(self.graph, self.style, self.positions, edge_width_key=self.edge_width_key, note=self.note)
+
+    @cached_property
+    def embedded_html(self) -> str:
+        """The page without the note, for an app that shows the note itself."""
         return network_html(self.graph, self.style, self.positions, edge_width_key=self.edge_width_key)
 
     def png(self, *, size: int = 1600) -> bytes:

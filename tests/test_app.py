@@ -133,4 +133,15 @@ def test_event_level_and_why_linked(app):
     assert caption(at).startswith("seeds: 11 stories shown,")
     evidence = at.main.dataframe[2].value  # clusters, stories, evidence
     assert len(evidence) >= 1 and set(evidence.columns) >= {"story", "other", "similarity", "related"}
-    assert at.main.json[0].value  # the pair's evidence
+    assert not at.main.json  # comparing two stories is opt-in: it costs a TF-IDF pass
+    at.toggle(key="why").set_value(True).run()
+    why = json.loads(at.main.json[0].value)
+    assert {"related", "similarity", "hours_apart", "within_window", "duplicate"} <= why.keys()
+
+
+def test_notes_shown_through_markdown_are_inert():
+    from graphapp.explorer import inert
+
+    escaped = inert("outlet **pwned** :red[alert] [x](javascript:alert(1))")
+    assert "**" not in escaped.replace("\\*", "") and "](" not in escaped.replace("\\]\\(", "")
+    assert escaped.replace("\\", "") == "outlet **pwned** :red[alert] [x](javascript:alert(1))"

@@ -134,3 +134,25 @@ def test_corpus_figures_through_the_cli(fixture, expected, request, tmp_path):
     warm = subprocess.run([sys.executable, "-m", "graphapp", "stats", str(folder), "--json"], capture_output=True, text=True,
                           env={**__import__("os").environ, "GRAPHAPP_CACHE_DIR": str(tmp_path)})
     assert json.loads(warm.stdout) == stats
+
+
+def test_csv_output_cannot_run_as_formulas(tmp_path):
+    write(tmp_path / "a.md", '---\ntitle: "=HYPERLINK(\\"http://x\\")"\nwebUrl: "https://a.example/1"\nquality: 9\n---\n')
+    lines = run("rank", tmp_path, "--format", "csv", "-q").stdout.splitlines()
+    assert lines[1].split(",")[1].startswith("\"'=HYPERLINK")
+
+
+def test_write_errors_are_one_line(tmp_path):
+    result = run("export", SEEDS, "-o", tmp_path / "missing-folder" / "g.graphml")
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: cannot write {tmp_path / 'missing-folder' / 'g.graphml'}: No such file or directory\n"
+
+
+def test_options_of_the_other_level_are_refused():
+    assert "only for --level topics" in run("clusters", SEEDS, "--level", "events", "--seed", "3").stderr
+    assert "only for --level events" in run("clusters", SEEDS, "--threshold", "0.3").stderr
+
+
+def test_articles_counts_loaded_files_even_with_a_missing_path():
+    stats = json.loads(run("stats", SEEDS, "/nonexistent/path", "--json", "-q").stdout)
+    assert stats["files"] == 1 and stats["articles"] == 1 and stats["stories"] == 11

@@ -174,3 +174,20 @@ def test_a_dying_parse_worker_costs_speed_not_files(tmp_path, seed_dir, monkeypa
     monkeypatch.setattr(loader, "_parse_batch", dies_on_the_first_batch)
     corpus = load([tmp_path], cache_dir=False, workers=2)
     assert len(corpus.articles) == 40 and corpus.report.issues == []
+
+
+def test_placeholder_and_early_dates_are_dropped_with_a_warning(tmp_path):
+    write(tmp_path / "a.md", '---\ntitle: "A"\nwebUrl: "https://d.example/a"\npublishedDateTime: 0001-01-01T00:00:00Z\n---\n')
+    write(tmp_path / "b.md", '---\ntitle: "B"\nwebUrl: "https://d.example/b"\npublishedDateTime: 2020-06-11T09:53:00+02:00\n---\n')
+    corpus = load([tmp_path], cache_dir=False)
+    by_title = {a.story.title: a.story for a in corpus.articles}
+    assert by_title["A"].published is None and by_title["B"].published.isoformat() == "2020-06-11T07:53:00+00:00"
+    (warning,) = corpus.report.warnings
+    assert warning.field == "publishedDateTime" and "placeholder" in warning.message
+
+
+def test_provider_domain_must_look_like_a_host(tmp_path):
+    write(tmp_path / "a.md", '---\ntitle: "A"\nwebUrl: "https://news.example/a"\nprovider:\n'
+          '  name: X\n  domain: "**pwned** :red[alert]"\n---\n')
+    (article,) = load([tmp_path], cache_dir=False).articles
+    assert article.story.outlet == "news.example"  # the URL's host, not the Markdown

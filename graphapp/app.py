@@ -37,16 +37,25 @@ def cached_analysis(dataset_key: str, settings: ex.Settings, _dataset: ex.Datase
     return ex.analyse(_dataset, settings)
 
 
-@st.cache_resource(show_spinner="Laying out the network…", max_entries=64)
+# Per-view results are plain data (an HTML page, a note, a table): st.cache_data, keyed by the
+# dataset and the settings. Shared objects that are never mutated (corpus, graph, analysis): st.cache_resource.
+@st.cache_data(show_spinner="Laying out the network…", max_entries=64)
 def cached_view(dataset_key: str, settings: ex.Settings, color_by: str, size_by: str, focus: tuple | None,
-                _analysis: ex.Analysis):
-    return network_view(_analysis.graph, clusters=_analysis.clusters, color_by=color_by,
+                _analysis: ex.Analysis) -> tuple[str, str, bool]:
+    view = network_view(_analysis.graph, clusters=_analysis.clusters, color_by=color_by,
                         size_by=ex.size_values(_analysis, size_by), size_label=size_by, focus=focus, seed=settings.seed)
+    return view.embedded_html, view.note, view.overview
 
 
-@st.cache_resource(show_spinner="Drawing the outlet network…", max_entries=16)
-def cached_outlet_view(dataset_key: str, settings: ex.Settings, _analysis: ex.Analysis):
-    return ex.outlet_network(_analysis.graph, seed=settings.seed)
+@st.cache_data(show_spinner="Drawing the outlet network…", max_entries=16)
+def cached_outlet_view(dataset_key: str, settings: ex.Settings, _analysis: ex.Analysis) -> tuple[str, str]:
+    view = ex.outlet_network(_analysis.graph, seed=settings.seed)
+    return view.embedded_html, view.note
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def cached_tables(dataset_key: str, settings: ex.Settings, _analysis: ex.Analysis):
+    return ex.stories_display(_analysis.stories), ex.outlets_display(_analysis.outlets)
 
 
 def input_paths() -> tuple[str, ...]:
@@ -141,9 +150,9 @@ def render_network(dataset: ex.Dataset, settings: ex.Settings, analysis: ex.Anal
         chosen = st.selectbox("Story", list(labels), format_func=labels.get, key="focus_story", bind="query-params")
         radius = st.radio("Radius", [1, 2], key="radius", bind="query-params", horizontal=True)
         focus = ("story", chosen, radius) if chosen else None
-    view = cached_view(dataset.key, settings, color_by, size_by, focus, analysis)
-    (st.warning if view.overview else st.info)(ex.inert(view.note))
-    st.iframe(view.embedded_html, height=800)
+    page, note, overview = cached_view(dataset.key, settings, color_by, size_by, focus, analysis)
+    (st.warning if overview else st.info)(ex.inert(note))
+    st.iframe(page, height=800)
 
 
 def render_clusters(dataset: ex.Dataset, settings: ex.Settings, analysis: ex.Analysis) -> None:
@@ -180,27 +189,26 @@ def render_clusters(dataset: ex.Dataset, settings: ex.Settings, analysis: ex.Ana
                 from graphapp.events import link_evidence
 
                 st.json(link_evidence(analysis.graph, first, second))
-    view = cached_view(dataset.key, settings, "cluster", "links", ("cluster", cluster["id"]), analysis)
-    st.iframe(view.embedded_html, height=560)
+    page, _, _ = cached_view(dataset.key, settings, "cluster", "links", ("cluster", cluster["id"]), analysis)
+    st.iframe(page, height=560)
 
 
-def render_rankings(analysis: ex.Analysis) -> None:
-    stories = ex.stories_display(analysis.stories)
+def render_rankings(dataset: ex.Dataset, settings: ex.Settings, analysis: ex.Analysis) -> None:
+    stories, outlets = cached_tables(dataset.key, settings, analysis)
     method = stories["betweenness_method"].iloc[0] if len(stories) else "exact"
     st.caption(f"Betweenness: {method}. Combined score = 0.5·quality/max + 0.3·PageRank/max + 0.2·links/max.")
     st.dataframe(stories.drop(columns="betweenness_method"), hide_index=True, key="story_ranks",
                  column_config={"url": st.column_config.LinkColumn("article", display_text="open"),
                                 "title": st.column_config.TextColumn(width="large")})
     st.download_button("Download story ranks (CSV)", safe_csv(stories), "story-ranks.csv", "text/csv", key="dl_story_ranks")
-    outlets = ex.outlets_display(analysis.outlets)
     st.dataframe(outlets, hide_index=True, key="outlet_ranks")
     st.download_button("Download outlet ranks (CSV)", safe_csv(outlets), "outlet-ranks.csv", "text/csv", key="dl_outlet_ranks")
 
 
 def render_outlets(dataset: ex.Dataset, settings: ex.Settings, analysis: ex.Analysis) -> None:
-    view = cached_outlet_view(dataset.key, settings, analysis)
-    st.info(ex.inert(view.note))
-    st.iframe(view.embedded_html, height=620)
+    page, note = cached_outlet_view(dataset.key, settings, analysis)
+    st.info(ex.inert(note))
+    st.iframe(page, height=620)
     heat = ex.heatmap_frame(analysis.graph, 20)
     if len(heat):
         chart = alt.Chart(heat).mark_rect().encode(
@@ -250,7 +258,7 @@ def main() -> None:
             render_clusters(dataset, settings, analysis)
     if rankings.open:
         with rankings:
-            render_rankings(analysis)
+            render_rankings(dataset, settings, analysis)
     if outlets.open:
         with outlets:
             render_outlets(dataset, settings, analysis)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -149,7 +150,13 @@ def _parse_all(sources: list[Source], indexes: list[int], workers, progress, don
     """Yield (index, result) for every source, in parallel when the input is large."""
     size = sum(s.size for s in sources)
     workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
-    if workers <= 1 or size < _PARALLEL_BYTES or len(sources) < 16:
+    # Off the main thread (the app runs each session's script in a thread) the native YAML parser
+    # runs in worker processes only: it crashed a Streamlit script thread here (about 1 run in 8 of
+    # the app tests), and a crash in a worker costs a strict re-parse instead of the server.
+    in_thread = threading.current_thread() is not threading.main_thread()
+    if not sources:
+        return
+    if not in_thread and (workers <= 1 or size < _PARALLEL_BYTES or len(sources) < 16):
         shared: dict = {}
         for index, source in zip(indexes, sources):
             yield index, parse_source(source, shared)
@@ -159,6 +166,7 @@ def _parse_all(sources: list[Source], indexes: list[int], workers, progress, don
         if progress:
             progress(total, total)
         return
+    workers = max(1, min(workers, len(sources)))
     batches = _batches(list(zip(indexes, sources)), workers * 8)
     # fork: workers start at once and share what is already imported. spawn would re-run the
     # caller's __main__ module, which a script without a main guard cannot survive.

@@ -145,3 +145,18 @@ def test_notes_shown_through_markdown_are_inert():
     escaped = inert("outlet **pwned** :red[alert] [x](javascript:alert(1))")
     assert "**" not in escaped.replace("\\*", "") and "](" not in escaped.replace("\\]\\(", "")
     assert escaped.replace("\\", "") == "outlet **pwned** :red[alert] [x](javascript:alert(1))"
+
+
+def test_choosing_another_cluster_shows_its_stories(app, tmp_path):
+    for group, words in (("a", "volcano erupts iceland lava"), ("b", "merger bank deal billion")):
+        for n in range(3):
+            links = "".join(f'  - title: "{words} {m}"\n    webUrl: "https://{group}{m}.example/s"\n' for m in range(3) if m != n)
+            write(tmp_path / f"{group}{n}.md", f'---\ntitle: "{words} {n}"\nwebUrl: "https://{group}{n}.example/s"\n'
+                  f"publishedDateTime: 2021-03-0{n + 1}T10:00:00Z\nrelated:\n{links}---\n")
+    at = app(paths=[tmp_path], tab="Clusters")
+    first = set(at.main.dataframe[1].value["outlet"])
+    at.selectbox(key="cluster").select(2).run()
+    second = set(at.main.dataframe[1].value["outlet"])
+    assert len(first) == len(second) == 3 and not first & second
+    assert sorted([sorted(first), sorted(second)]) == [["a0.example", "a1.example", "a2.example"],
+                                                       ["b0.example", "b1.example", "b2.example"]]

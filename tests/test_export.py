@@ -140,3 +140,20 @@ def test_every_registered_format_writes_bytes(seed_graph):
         assert isinstance(exporter.write(seed_graph), bytes) and exporter.media_type and exporter.suffix
     with pytest.raises(ValueError, match="ambiguous"):
         format_for_path("graph.csv")
+
+
+def test_gexf_read_by_a_second_reader(seed_graph):
+    """lxml, not networkx: every node and edge is there, with its attributes under the declared titles."""
+    etree = pytest.importorskip("lxml.etree")
+    root = etree.fromstring(export_bytes(seed_graph, "gexf"))
+    ns = {"g": "http://www.gexf.net/1.2draft"}
+    titles = {a.get("id"): a.get("title") for a in root.iterfind(".//g:attributes[@class='node']/g:attribute", ns)}
+    nodes = {}
+    for node in root.iterfind(".//g:nodes/g:node", ns):
+        values = {titles[v.get("for")]: v.get("value") for v in node.iterfind(".//g:attvalue", ns)}
+        nodes[values["node_key"]] = values
+    assert set(nodes) == set(seed_graph.nodes)
+    for key, data in seed_graph.nodes(data=True):
+        assert {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in data.items()} == \
+               {k: v for k, v in nodes[key].items() if k != "node_key"}
+    assert len(root.findall(".//g:edges/g:edge", ns)) == seed_graph.number_of_edges()

@@ -248,26 +248,18 @@ def main() -> None:
     stories = sum(1 for _, k in analysis.graph.nodes(data="kind") if k == "story")
     st.title("graphapp")
     st.caption(f"{dataset.label}: {stories:,} stories shown, {len(analysis.clusters):,} coverage clusters")
-    tabs = st.tabs(TABS, key="tab", bind="query-params", on_change="rerun")
-    network, clusters, rankings, outlets, timeline, export = tabs
-    if network.open:
-        with network:
-            render_network(dataset, settings, analysis)
-    if clusters.open:
-        with clusters:
-            render_clusters(dataset, settings, analysis)
-    if rankings.open:
-        with rankings:
-            render_rankings(dataset, settings, analysis)
-    if outlets.open:
-        with outlets:
-            render_outlets(dataset, settings, analysis)
-    if timeline.open:
-        with timeline:
-            render_timeline(analysis)
-    if export.open:
-        with export:
-            render_export(dataset, analysis)
+    renders = [
+        lambda: render_network(dataset, settings, analysis),
+        lambda: render_clusters(dataset, settings, analysis),
+        lambda: render_rankings(dataset, settings, analysis),
+        lambda: render_outlets(dataset, settings, analysis),
+        lambda: render_timeline(analysis),
+        lambda: render_export(dataset, analysis),
+    ]
+    for tab, render in zip(st.tabs(TABS, key="tab", bind="query-params", on_change="rerun"), renders):
+        if tab.open:  # only the open tab's work is done on a rerun
+            with tab:
+                render()
 
 
 main()

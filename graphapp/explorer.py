@@ -46,13 +46,7 @@ class Dataset:
     topics: tuple[str, ...]
     first_day: date | None
     last_day: date | None
-
-    @property
-    def counts(self) -> dict[str, int]:
-        kinds = Counter(kind for _, kind in self.graph.nodes(data="kind"))
-        links = {frozenset((u, v)) for u, v, k in self.graph.edges(data="kind") if k == "related"}
-        return {"files": self.report.files, "skipped": len(self.report.skipped), "stories": kinds[STORY],
-                "outlets": kinds[OUTLET], "links": len(links)}
+    counts: dict[str, int]  # files, skipped, stories, outlets, links: what the sidebar shows
 
 
 def _dataset(key: str, label: str, corpus: Corpus) -> Dataset:
@@ -60,9 +54,13 @@ def _dataset(key: str, label: str, corpus: Corpus) -> Dataset:
     per_outlet = Counter(d["outlet"] for _, d in graph.nodes(data=True) if d["kind"] == STORY)
     topics = sorted({t.strip() for _, d in graph.nodes(data=True) if d.get("topics") for t in d["topics"].split(";")} - {""})
     days = sorted(d["published"][:10] for _, d in graph.nodes(data=True) if d.get("published"))
+    kinds = Counter(kind for _, kind in graph.nodes(data="kind"))
+    links = {frozenset((u, v)) for u, v, k in graph.edges(data="kind") if k == "related"}
+    counts = {"files": corpus.report.files, "skipped": len(corpus.report.skipped), "stories": kinds[STORY],
+              "outlets": kinds[OUTLET], "links": len(links)}
     return Dataset(
         key, label, graph, corpus.report, tuple(sorted(per_outlet, key=lambda o: (-per_outlet[o], o))), tuple(topics),
-        date.fromisoformat(days[0]) if days else None, date.fromisoformat(days[-1]) if days else None,
+        date.fromisoformat(days[0]) if days else None, date.fromisoformat(days[-1]) if days else None, counts,
     )
 
 

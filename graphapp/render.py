@@ -32,6 +32,7 @@ PALETTE = [
 ]
 OTHER_COLOR = "#c7c7c7"
 OUTLET_COLOR = "#8a8a8a"
+_EMPTY_HEADING = re.compile(r"<center>\s*<h1>\s*</h1>\s*</center>")
 _CDN_TAGS = re.compile(r"<link[^>]*https?://[^>]*>|<script[^>]*\bsrc=[\"']?https?://[^>]*>\s*</script>", re.IGNORECASE)
 
 
@@ -175,13 +176,13 @@ def network_html(
         bgcolor=net.bgcolor, conf=False, tooltip_link=True, neighborhood_highlight=False, select_menu=False,
         filter_menu=False, notebook=False, cdn_resources="in_line",
     )
-    page = _CDN_TAGS.sub("", page).replace("<center>\n<h1></h1>\n</center>", "").replace(
-        "<center>\n          <h1></h1>\n        </center>", "")
+    page = _EMPTY_HEADING.sub("", _CDN_TAGS.sub("", page))
     creation = "network = new vis.Network(container, data, options);"
     marker = "network.once('afterDrawing', function () { window.graphappDrawnAt = performance.now(); });"
     page = page.replace(creation, f"{creation}\n                  {marker}", 1)
     if note:
-        page = page.replace("<body>", f'<body>\n<p id="note" style="font:13px sans-serif;margin:6px">{html.escape(note)}</p>', 1)
+        page = re.sub(r"<body[^>]*>", lambda m: f'{m.group(0)}\n<p id="note" style="font:13px sans-serif;margin:6px">'
+                      f"{html.escape(note)}</p>", page, count=1)
     return page.replace("</body>", _legend_html(style) + "\n</body>", 1)
 
 

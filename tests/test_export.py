@@ -104,6 +104,14 @@ def test_azure_exports_validate(azure_graph):
     _validate(export_bytes(azure_graph, "gexf"), SCHEMAS / "gexf-1.2draft" / "gexf.xsd")
 
 
+@pytest.mark.corpus
+def test_azure_html_export_is_an_overview_and_says_so(azure_graph):
+    page = export_bytes(azure_graph, "html").decode()
+    nodes = json.loads(re.search(r"nodes = new vis\.DataSet\((\[.*?\])\);", page, re.S).group(1))
+    assert len(nodes) < 2500 and any(n["id"].startswith("cluster:") for n in nodes)
+    assert "Overview: the graph has 5,370 nodes" in page
+
+
 def test_xml_ids_are_name_tokens(seed_graph):
     ids = re.findall(rb'<node id="([^"]+)"', export_bytes(seed_graph, "graphml"))
     assert len(ids) == seed_graph.number_of_nodes()
@@ -157,3 +165,9 @@ def test_gexf_read_by_a_second_reader(seed_graph):
         assert {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in data.items()} == \
                {k: v for k, v in nodes[key].items() if k != "node_key"}
     assert len(root.findall(".//g:edges/g:edge", ns)) == seed_graph.number_of_edges()
+
+
+def test_html_export_says_what_it_shows(seed_graph):
+    page = export_bytes(seed_graph, "html").decode()
+    assert '<p id="note"' in page and "all 11 stories and their outlets" in page
+    assert "<h1>" not in page  # pyvis's empty heading is gone; article text is never a heading

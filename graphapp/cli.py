@@ -25,7 +25,6 @@ __all__ = ["main", "cli"]
 class Loaded:
     corpus: object
     graph: object
-    full_graph: object
 
 
 def _date(ctx, param, value, *, end_of_day=False):
@@ -106,7 +105,7 @@ def _load(paths, since, until, outlets, topics, min_quality, quiet, verbose, no_
     if not corpus.articles:
         raise NothingLoadedError(nothing_message(report))
     full = build_graph(corpus.articles)
-    return Loaded(corpus, filter_graph(full, _filters(since, until, outlets, topics, min_quality)), full)
+    return Loaded(corpus, filter_graph(full, _filters(since, until, outlets, topics, min_quality)))
 
 
 def _where(issue: dict) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import networkx as nx
 import numpy as np
@@ -29,8 +30,11 @@ SIMILAR = "similar"
 class EventSettings:
     """Tunable knobs of event clustering (CLI: `clusters --level events --threshold … --window …`)."""
 
-    threshold: float = 0.14  # average link score two groups need to merge
-    window_hours: float = 72.0  # stories further apart in time are never linked by similarity
+    threshold: float = 0.12  # average link score two groups need to merge
+    min_link: float = 0.25  # …and their closest pair must reach this: no event is made of loose links only
+    window_hours: float = 72.0  # stories further apart in time are never merged by similarity
+    attach_threshold: float = 0.19  # a story left alone joins the event it resembles most on average, if this close…
+    attach_window_hours: float = 168.0  # …and published within this many hours of that event's first or last story
     related_bonus: float = 0.1  # added to the score of a pair whose publisher listed one as related to the other
     duplicate_threshold: float = 0.8  # text similarity above which two stories are copies of one article
     floor: float = 0.05  # scores below this count as 0
@@ -79,47 +83,102 @@ def _tfidf(docs: list[str]):
         return None
 
 
-def similar_pairs(graph: nx.DiGraph, settings: EventSettings = EventSettings()) -> tuple[list[str], dict[tuple[int, int], tuple[float, bool, float]]]:
-    """Story keys and, for every pair worth considering (i < j, within the window, score at least the
-    floor): its text similarity, whether a publisher listed one as related to the other, and its score."""
+def similar_pairs(graph: nx.DiGraph, settings: EventSettings = EventSettings()) -> tuple[list[str], dict[tuple[int, int], tuple[float, bool, float, float]]]:
+    """Story keys and, for every pair worth considering (i < j, at most the longer of the two windows
+    apart, score at least the floor): its text similarity, whether a publisher listed one as related to
+    the other, its score, and the hours between them (NaN when a story is undated)."""
+    scored = _score(graph, settings)
+    return scored.keys, scored.pairs
+
+
+class _Scored(NamedTuple):
+    keys: list[str]
+    hours: np.ndarray  # publication time of each story, hours since the epoch (NaN: undated)
+    outlets: np.ndarray
+    vectors: object  # TF-IDF rows (scipy sparse), None without text
+    related: object  # symmetric 0/1 matrix of publisher-listed pairs (scipy sparse)
+    pairs: dict[tuple[int, int], tuple[float, bool, float, float]]
+
+
+def _score(graph: nx.DiGraph, settings: EventSettings) -> _Scored:
     import scipy.sparse as sp
 
     keys, docs, hours = _texts(graph)
     n = len(keys)
-    if n < 2:
-        return keys, {}
-    vectors = _tfidf(docs)
+    outlets = np.array([graph.nodes[key]["outlet"] for key in keys])
+    vectors = _tfidf(docs) if n > 1 else None
     if vectors is None:
-        return keys, {}
+        return _Scored(keys, hours, outlets, None, None, {})
     cosine = sp.triu(vectors @ vectors.T, k=1).tocsr()
     index = {key: i for i, key in enumerate(keys)}
-    pairs = {(min(index[u], index[v]), max(index[u], index[v]))
-             for u, v, kind in graph.edges(data="kind") if kind == RELATED and u in index and v in index}
-    if pairs:
-        rows, cols = zip(*pairs)
-        related = sp.csr_matrix((np.ones(len(pairs), dtype=np.float32), (rows, cols)), shape=(n, n))
-        # a related pair with no shared word still gets an entry, scored by the bonus alone
-        combined = (cosine + related * np.float32(settings.related_bonus) + related * np.float32(1e-6)).tocoo()
-    else:
-        combined = cosine.tocoo()
+    listed = {(min(index[u], index[v]), max(index[u], index[v]))
+              for u, v, kind in graph.edges(data="kind") if kind == RELATED and u in index and v in index and u != v}
+    rows, cols = (list(side) for side in zip(*listed)) if listed else ([], [])
+    related = sp.csr_matrix((np.ones(len(listed), dtype=np.float32), (rows, cols)), shape=(n, n))
+    # a related pair with no shared word still gets an entry, scored by the bonus alone
+    combined = (cosine + related * np.float32(settings.related_bonus + 1e-6)).tocoo()
     rows, cols, scores = combined.row, combined.col, combined.data
     keep = scores >= settings.floor
     rows, cols, scores = rows[keep], cols[keep], scores[keep]
-    inside = ~(np.abs(hours[rows] - hours[cols]) > settings.window_hours)  # an undated story is not excluded
-    rows, cols, scores = rows[inside], cols[inside], scores[inside]
+    gaps = np.abs(hours[rows] - hours[cols])
+    inside = ~(gaps > settings.window_hours)  # an undated story is not excluded
+    rows, cols, scores, gaps = rows[inside], cols[inside], scores[inside], gaps[inside]
     similarity = np.asarray(cosine[rows, cols]).ravel() if len(rows) else np.zeros(0)
-    outlets = np.array([graph.nodes[key]["outlet"] for key in keys])
     scores = scores - np.float32(settings.same_outlet_penalty) * (outlets[rows] == outlets[cols])
-    return keys, {(i, j): (round(float(sim), 4), (i, j) in pairs, float(score))
-                  for i, j, sim, score in zip(rows.tolist(), cols.tolist(), similarity.tolist(), scores.tolist())}
+    pairs = {(i, j): (round(sim, 4), (i, j) in listed, score, gap)
+             for i, j, sim, score, gap in zip(rows.tolist(), cols.tolist(), similarity.tolist(), scores.tolist(), gaps.tolist())}
+    return _Scored(keys, hours, outlets, vectors, (related + related.T).tocsr(), pairs)
 
 
 def event_clusters(graph: nx.DiGraph, settings: EventSettings = EventSettings(), *, min_size: int = 2) -> list[dict]:
     """Events (groups of stories about one happening), largest first, with coverage, duplicates and evidence."""
-    keys, evidence = similar_pairs(graph, settings)
-    score = {pair: value for pair, (_, _, value) in evidence.items()}
-    group_of = list(range(len(keys)))
-    members: dict[int, list[int]] = {i: [i] for i in range(len(keys))}
+    scored = _score(graph, settings)
+    keys, evidence = scored.keys, scored.pairs
+    linked = _average_linkage(len(keys), {pair: value for pair, (_, _, value, _) in evidence.items()}, settings)
+    groups = _attach_loners(linked, scored, settings)
+    duplicates = _duplicates(keys, evidence, settings, graph)
+    events = []
+    for group in groups:
+        if len(group) < min_size:
+            continue
+        stories = [keys[i] for i in group]
+        events.append(_describe(graph, stories, duplicates, _group_evidence(scored, group, settings)))
+    events.sort(key=lambda e: (-e["size"], e["first_published"] or "9999", e["stories"][0]))
+    for number, event in enumerate(events, 1):
+        event["id"] = number
+    return events
+
+
+def _group_evidence(scored: _Scored, group: list[int], settings: EventSettings) -> list[Evidence]:
+    """Evidence for every linked pair inside an event: the scored pair, or for a story attached beyond
+    the window, its text similarity and related link computed here (pairs with neither are left out)."""
+    block = None
+    found = []
+    for a, x in enumerate(group):
+        for b, y in enumerate(group):
+            i, j = min(x, y), max(x, y)
+            if a >= b:
+                continue
+            if (i, j) in scored.pairs:
+                found.append(Evidence(scored.keys[i], scored.keys[j], *scored.pairs[(i, j)][:3]))
+                continue
+            if block is None:
+                rows = scored.vectors[group]
+                block = (rows @ rows.T).toarray()
+            similarity, related = float(block[a, b]), bool(scored.related[i, j])
+            if similarity >= settings.floor or related:
+                score = (similarity + settings.related_bonus * related
+                         - settings.same_outlet_penalty * (scored.outlets[i] == scored.outlets[j]))
+                found.append(Evidence(scored.keys[i], scored.keys[j], round(similarity, 4), related, float(score)))
+    return found
+
+
+def _average_linkage(n: int, score: dict[tuple[int, int], float], settings: EventSettings) -> list[list[int]]:
+    """Greedy average linkage: pairs from the strongest down; two groups merge when the mean score over
+    all their cross pairs (a missing pair counts 0) reaches the threshold and their closest pair reaches
+    `min_link`. A roundup or one loose pair cannot chain two events together as in connected components."""
+    group_of = list(range(n))
+    members: dict[int, list[int]] = {i: [i] for i in range(n)}
     for (i, j), value in sorted(score.items(), key=lambda kv: (-kv[1], kv[0])):
         if value < settings.threshold:
             break
@@ -127,8 +186,8 @@ def event_clusters(graph: nx.DiGraph, settings: EventSettings = EventSettings(),
         if a == b:
             continue
         left, right = members[a], members[b]
-        total = sum(score.get((x, y) if x < y else (y, x), 0.0) for x in left for y in right)
-        if total / (len(left) * len(right)) < settings.threshold:
+        cross = [score.get((x, y) if x < y else (y, x), 0.0) for x in left for y in right]
+        if sum(cross) / len(cross) < settings.threshold or max(cross) < settings.min_link:
             continue
         if len(left) < len(right):
             a, b, left, right = b, a, right, left
@@ -136,25 +195,55 @@ def event_clusters(graph: nx.DiGraph, settings: EventSettings = EventSettings(),
         for x in right:
             group_of[x] = a
         del members[b]
-    duplicates = _duplicates(keys, evidence, settings, graph)
-    events = []
-    for group in members.values():
-        if len(group) < min_size:
-            continue
-        stories = [keys[i] for i in group]
-        inside = [Evidence(keys[x], keys[y], *evidence[(x, y)])
-                  for x in group for y in group if x < y and (x, y) in evidence]
-        events.append(_describe(graph, stories, duplicates, inside))
-    events.sort(key=lambda e: (-e["size"], e["first_published"] or "9999", e["stories"][0]))
-    for number, event in enumerate(events, 1):
-        event["id"] = number
-    return events
+    return list(members.values())
+
+
+def _attach_loners(groups: list[list[int]], scored: _Scored, settings: EventSettings) -> list[list[int]]:
+    """Late or differently worded reports that linkage left alone join the event whose members they
+    resemble most on average (text similarity plus related bonus, less the same-outlet penalty), if
+    published within the attach window of that event's first-to-last span. Only lone stories move,
+    so two events are never joined here. The mean similarity to an event's members is the dot product
+    with the sum of their TF-IDF rows, so this costs one sparse product."""
+    import scipy.sparse as sp
+
+    events = [group for group in groups if len(group) > 1]
+    loners = np.array([group[0] for group in groups if len(group) == 1], dtype=int)
+    if not events or not len(loners) or scored.vectors is None:
+        return groups
+    n = len(scored.keys)
+    members = np.concatenate(events)
+    labels = np.repeat(np.arange(len(events)), [len(group) for group in events])
+    membership = sp.csr_matrix((np.ones(len(members), dtype=np.float32), (members, labels)), shape=(n, len(events)))
+    _, outlet_ids = np.unique(scored.outlets, return_inverse=True)
+    outlet_of = sp.csr_matrix((np.ones(n, dtype=np.float32), (np.arange(n), outlet_ids)))
+    total = (scored.vectors[loners] @ (scored.vectors.T @ membership)).toarray()
+    total += settings.related_bonus * (scored.related[loners] @ membership).toarray()
+    total -= settings.same_outlet_penalty * (outlet_of[loners] @ (outlet_of.T @ membership)).toarray()
+    mean = total / np.array([len(group) for group in events], dtype=np.float32)
+    first = np.array([_nanextreme(np.nanmin, scored.hours[group]) for group in events])
+    last = np.array([_nanextreme(np.nanmax, scored.hours[group]) for group in events])
+    when = scored.hours[loners][:, None]
+    mean[(when < first - settings.attach_window_hours) | (when > last + settings.attach_window_hours)] = -np.inf
+    best = mean.argmax(axis=1)
+    joined: dict[int, list[int]] = defaultdict(list)
+    for loner, event, value in zip(loners.tolist(), best.tolist(), mean[np.arange(len(loners)), best].tolist()):
+        if value >= settings.attach_threshold:
+            joined[event].append(loner)
+    moved = {x for added in joined.values() for x in added}
+    alone = [[loner] for loner in loners.tolist() if loner not in moved]
+    return [group + joined.get(e, []) for e, group in enumerate(events)] + alone
+
+
+def _nanextreme(extreme, values: np.ndarray) -> float:
+    """min or max of the dated values (NaN when none is dated: NaN comparisons keep the window open)."""
+    dated = values[~np.isnan(values)]
+    return float(extreme(dated)) if len(dated) else float("nan")
 
 
 def _duplicates(keys, evidence, settings, graph) -> dict[str, str]:
     """Story → the earliest story it copies (near-identical title and excerpt under another URL)."""
     copies: dict[str, str] = {}
-    close = sorted(((sim, i, j) for (i, j), (sim, _, _) in evidence.items() if sim >= settings.duplicate_threshold), reverse=True)
+    close = sorted(((sim, i, j) for (i, j), (sim, *_) in evidence.items() if sim >= settings.duplicate_threshold), reverse=True)
     for _, i, j in close:
         a, b = keys[i], keys[j]
         first, second = sorted((a, b), key=lambda k: (graph.nodes[k].get("published") or "9999", k))

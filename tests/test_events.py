@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from conftest import DATA, SCHEMAS, write
 from graphapp.build import build_graph
 from graphapp.cli import cli
-from graphapp.events import event_clusters, link_evidence, with_similarity_edges
+from graphapp.events import EventSettings, event_clusters, link_evidence, with_similarity_edges
 from graphapp.export import export_bytes
 from graphapp.load import load
 
@@ -116,8 +116,8 @@ def test_labelled_azure_events_beat_the_baseline(azure_graph):
     assert len(set(gold.values())) >= 25 and all(url in azure_graph for url in gold)
     ours = scores(as_assignment(event_clusters(azure_graph)), gold)
     theirs = scores(baseline(azure_graph), gold)
-    assert ours["b3_f1"] >= theirs["b3_f1"] + 0.05, (ours, theirs)
-    assert ours["b3_p"] >= 0.93 and ours["b3_r"] >= 0.9, ours
+    assert ours["b3_f1"] >= 0.95 and ours["b3_f1"] >= theirs["b3_f1"] + 0.05, (ours, theirs)
+    assert ours["b3_p"] >= 0.93 and ours["b3_r"] >= 0.93, ours
 
 
 @pytest.mark.corpus
@@ -134,3 +134,37 @@ def test_no_usable_words_means_no_events(tmp_path):
     article(tmp_path, "a", "🔥🔥", "", "2021-03-01T10:00:00Z", "a.com")
     article(tmp_path, "b", "🔥", "", "2021-03-01T11:00:00Z", "b.com")
     assert event_clusters(build_graph(load([tmp_path], cache_dir=False).articles)) == []
+
+
+def test_a_late_report_joins_its_event_but_a_later_development_does_not(tmp_path):
+    """Stories further apart than the merge window attach to the event they resemble; a follow-up
+    with new facts (a different event) stays out, and the attachment carries its evidence."""
+    reports = [("Volcano erupts in Iceland near Reykjavik, lava flows from fissure", "a.com", "2021-03-19T22:00:00Z"),
+               ("Iceland volcano erupts near Reykjavik after weeks of earthquakes", "b.com", "2021-03-20T08:00:00Z"),
+               ("Lava flows as volcano erupts in Iceland near Reykjavik", "c.com", "2021-03-20T12:00:00Z")]
+    for n, (title, outlet, when) in enumerate(reports):
+        article(tmp_path, f"erupt{n}", title, "The eruption on the Reykjanes peninsula is small.", when, outlet)
+    article(tmp_path, "late", "Five days on, the Iceland volcano near Reykjavik still erupts",
+            "The eruption on the Reykjanes peninsula draws crowds.", "2021-03-25T09:00:00Z", "d.com")
+    article(tmp_path, "flights", "Airlines cancel flights to Spain after strike called",
+            "Airport staff strike next week.", "2021-03-26T09:00:00Z", "e.com")
+    graph = build_graph(load([tmp_path], cache_dir=False).articles)
+    (event,) = event_clusters(graph)
+    assert "https://d.com/late" in event["stories"] and event["size"] == 4
+    late = [e for e in event["evidence"] if "https://d.com/late" in (e["a"], e["b"])]
+    assert late and all(e["similarity"] > 0.05 for e in late)
+    narrow = event_clusters(graph, EventSettings(attach_window_hours=24))
+    assert "https://d.com/late" not in narrow[0]["stories"]
+
+
+def test_two_loosely_similar_stories_are_not_an_event(tmp_path):
+    """A single weak link (shared topic words) does not make an event: the closest pair must reach min_link."""
+    article(tmp_path, "m1", "Computer vision market to grow through 2027, report says",
+            "Key players and regional analysis.", "2021-03-02T10:00:00Z", "a.com")
+    article(tmp_path, "m2", "Fintech AI market analysis: share, demand and forecast",
+            "Market growth and key players by region.", "2021-03-02T12:00:00Z", "b.com")
+    graph = build_graph(load([tmp_path], cache_dir=False).articles)
+    (pair,) = [e for e in [link_evidence(graph, "https://a.com/m1", "https://b.com/m2")]]
+    assert 0.0 < pair["similarity"] < EventSettings().min_link
+    assert event_clusters(graph) == []
+    assert len(event_clusters(graph, EventSettings(min_link=0.0, threshold=0.01))) == 1

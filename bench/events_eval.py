@@ -1,6 +1,7 @@
 """Event clustering quality against the hand-labelled azure-news events (tests/data/events/), and speed.
 
     python bench/events_eval.py            # defaults, the baseline and other settings, on azure-news
+    python bench/events_eval.py --corpus DIR --labels DIR/labels.yaml   # another labelled folder
 
 Prints pairwise precision/recall/F1 and B-cubed precision/recall/F1 over the labelled stories only, the
 number of events with 3+ outlets and the share of stories in multi-outlet events for both corpora, and
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 from itertools import combinations
@@ -93,16 +95,21 @@ def coverage(events, graph) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--labels", default=str(ROOT / "tests" / "data" / "events" / "azure-events.yaml"))
+    parser.add_argument("--corpus", help="folder of articles the labels refer to (default: azure-news)")
     args = parser.parse_args()
     gold = labelled(Path(args.labels))
-    graph = build_graph(load([corpus("azure-news")]).articles)
+    graph = build_graph(load([Path(args.corpus) if args.corpus else corpus("azure-news")]).articles)
     print(f"labelled: {len(set(gold.values()))} events, {len(gold)} stories; "
           f"{sum(1 for s in gold if s in graph)} of them in the graph")
     print("baseline (cosine >= 0.2 within 72 h, components):", json.dumps(scores(baseline(graph), gold)))
     settings = {
         "defaults": EventSettings(),
+        "no late attachment": EventSettings(attach_threshold=math.inf),
+        "no min_link": EventSettings(min_link=0.0),
+        "first version": EventSettings(threshold=0.14, min_link=0.0, attach_threshold=math.inf),
         "threshold 0.2": EventSettings(threshold=0.2),
-        "threshold 0.4": EventSettings(threshold=0.4),
+        "min_link 0.35": EventSettings(min_link=0.35),
+        "attach 0.19": EventSettings(attach_threshold=0.19),
         "window 24 h": EventSettings(window_hours=24),
         "no related bonus": EventSettings(related_bonus=0.0),
         "no same-outlet penalty": EventSettings(same_outlet_penalty=0.0),
@@ -111,8 +118,10 @@ def main() -> None:
         start = time.perf_counter()
         events = event_clusters(graph, chosen)
         elapsed = time.perf_counter() - start
-        print(f"{name:18} {json.dumps(scores(as_assignment(events), gold))} time {elapsed:.2f} s "
+        print(f"{name:22} {json.dumps(scores(as_assignment(events), gold))} time {elapsed:.2f} s "
               f"{json.dumps(coverage(events, graph))}")
+    if args.corpus:
+        return
     power = build_graph(load([corpus("powerapps-news")]).articles)
     start = time.perf_counter()
     power_events = event_clusters(power)

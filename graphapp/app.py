@@ -16,6 +16,7 @@ import streamlit as st
 
 from graphapp import explorer as ex
 from graphapp import tables
+from graphapp.events import EventSettings, settings_with
 from graphapp.export import EXPORTERS, export_bytes, safe_csv
 from graphapp.views import network_view
 
@@ -117,9 +118,19 @@ def sidebar(dataset: ex.Dataset) -> ex.Settings:
         method = st.radio("Topic method", ["louvain", "components"], key="method", bind="query-params", horizontal=True)
         resolution = st.slider("Louvain resolution", 0.2, 5.0, 1.0, 0.1, key="resolution", bind="query-params",
                                help="Higher values give more, smaller clusters.")
-        threshold = st.slider("Event threshold", 0.05, 0.6, 0.14, 0.01, key="threshold", bind="query-params",
+        default = EventSettings()
+        threshold = st.slider("Event threshold", 0.05, 0.6, default.threshold, 0.01, key="threshold", bind="query-params",
                               help="Average link score two groups of stories need to be one event.")
-        window = st.slider("Event window (hours)", 6, 240, 72, 6, key="window", bind="query-params")
+        min_link = st.slider("Event closest link", 0.0, 0.8, default.min_link, 0.01, key="min_link", bind="query-params",
+                             help="The closest pair of two groups must score at least this for them to merge.")
+        window = st.slider("Event window (hours)", 6, 240, int(default.window_hours), 6, key="window", bind="query-params",
+                           help="Stories further apart are not merged by similarity.")
+        attach = st.slider("Late-report attach score", 0.05, 1.0, default.attach_threshold, 0.01, key="attach",
+                           bind="query-params", help="A story left alone joins the event it resembles most on average "
+                                                     "if this close (1.0: never).")
+        attach_window = st.slider("Late-report window (hours)", 0, 336, int(default.attach_window_hours), 12,
+                                  key="attach_window", bind="query-params",
+                                  help="…and published within this many hours of the event's first or last story.")
         seed = st.number_input("Seed", min_value=0, max_value=10_000, value=0, key="seed", bind="query-params")
     since, until = (tuple(dates) + (None, None))[:2] if dates else (None, None)
     if since == dataset.first_day:
@@ -127,7 +138,9 @@ def sidebar(dataset: ex.Dataset) -> ex.Settings:
     if until == dataset.last_day:
         until = None
     return ex.Settings(since, until, tuple(outlets), tuple(topics), int(min_quality), text.strip(), method,
-                       float(resolution), int(seed), level, float(threshold), float(window))
+                       float(resolution), int(seed), level,
+                       settings_with(threshold=float(threshold), min_link=float(min_link), window_hours=float(window),
+                                     attach_threshold=float(attach), attach_window_hours=float(attach_window)))
 
 
 def render_network(dataset: ex.Dataset, settings: ex.Settings, analysis: ex.Analysis) -> None:

@@ -197,10 +197,16 @@ def rank(by, rank_outlets, top, fmt, **options):
 @click.option("--min-size", type=click.IntRange(min=1), default=2, show_default=True, help="Smallest cluster shown.")
 @click.option("--level", type=click.Choice(["topics", "events"]), default="topics", show_default=True,
               help="topics: communities of related links; events: stories reporting the same event (text, time, links).")
-@click.option("--threshold", type=click.FloatRange(0, 2), default=None, help="Events: average link score to merge (default 0.14).")
-@click.option("--window", type=click.FloatRange(min=0), default=None, help="Events: hours within which stories may be linked (default 72).")
+@click.option("--threshold", type=click.FloatRange(0, 2), default=None, help="Events: average link score to merge (default 0.12).")
+@click.option("--min-link", type=click.FloatRange(0, 2), default=None, help="Events: score the closest pair of two groups needs to merge them (default 0.25).")
+@click.option("--window", type=click.FloatRange(min=0), default=None, help="Events: hours within which stories may be merged (default 72).")
+@click.option("--attach-threshold", type=click.FloatRange(0, 2), default=None,
+              help="Events: mean score with which a lone story joins an event (default 0.25).")
+@click.option("--attach-window", type=click.FloatRange(min=0), default=None,
+              help="Events: hours from an event's first or last story within which a lone story may join (default 168).")
 @click.option("--related-bonus", type=click.FloatRange(0, 1), default=None, help="Events: score added by a related link (default 0.1).")
-def clusters(top, fmt, method, resolution, seed, min_size, level, threshold, window, related_bonus, **options):
+def clusters(top, fmt, method, resolution, seed, min_size, level, threshold, min_link, window, attach_threshold, attach_window,
+             related_bonus, **options):
     """Coverage clusters: which outlets covered the same story (or event), who was first, who followed."""
     from . import analyze, tables
 
@@ -209,13 +215,15 @@ def clusters(top, fmt, method, resolution, seed, min_size, level, threshold, win
                 if context.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT}
     if level == "events" and explicit:
         raise click.UsageError(f"--{', --'.join(sorted(explicit))}: only for --level topics")
-    if level == "topics" and any(v is not None for v in (threshold, window, related_bonus)):
-        raise click.UsageError("--threshold, --window, --related-bonus: only for --level events")
+    if level == "topics" and any(v is not None for v in (threshold, min_link, window, attach_threshold, attach_window, related_bonus)):
+        raise click.UsageError("--threshold, --min-link, --window, --attach-threshold, --attach-window, --related-bonus: "
+                               "only for --level events")
     loaded = _load(**options)
     if level == "events":
         from .events import event_clusters, settings_with
 
-        settings = settings_with(threshold=threshold, window_hours=window, related_bonus=related_bonus)
+        settings = settings_with(threshold=threshold, min_link=min_link, window_hours=window, attach_threshold=attach_threshold,
+                                 attach_window_hours=attach_window, related_bonus=related_bonus)
         found = event_clusters(loaded.graph, settings, min_size=min_size)[:top]
     else:
         found = analyze.coverage_clusters(loaded.graph, method=method, resolution=resolution, seed=seed, min_size=min_size)[:top]

@@ -11,6 +11,7 @@ URLs (wire copies, syndication) are flagged as duplicates and not counted as ind
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -21,7 +22,7 @@ import numpy as np
 from .build import RELATED, STORY
 from .records import parse_utc
 
-__all__ = ["EventSettings", "Evidence", "event_clusters", "similar_pairs", "with_similarity_edges", "settings_with", "link_evidence", "SIMILAR"]
+__all__ = ["SIMILAR", "EventSettings", "Evidence", "event_clusters", "link_evidence", "settings_with", "similar_pairs", "with_similarity_edges"]
 
 SIMILAR = "similar"
 
@@ -33,7 +34,7 @@ class EventSettings:
     threshold: float = 0.12  # average link score two groups need to merge
     min_link: float = 0.25  # …and their closest pair must reach this: no event is made of loose links only
     window_hours: float = 72.0  # stories further apart in time are never merged by similarity
-    attach_threshold: float = 0.19  # a story left alone joins the event it resembles most on average, if this close…
+    attach_threshold: float = 0.25  # a story left alone joins the event it resembles most on average, if this close…
     attach_window_hours: float = 168.0  # …and published within this many hours of that event's first or last story
     related_bonus: float = 0.1  # added to the score of a pair whose publisher listed one as related to the other
     duplicate_threshold: float = 0.8  # text similarity above which two stories are copies of one article
@@ -84,9 +85,9 @@ def _tfidf(docs: list[str]):
 
 
 def similar_pairs(graph: nx.DiGraph, settings: EventSettings = EventSettings()) -> tuple[list[str], dict[tuple[int, int], tuple[float, bool, float, float]]]:
-    """Story keys and, for every pair worth considering (i < j, at most the longer of the two windows
-    apart, score at least the floor): its text similarity, whether a publisher listed one as related to
-    the other, its score, and the hours between them (NaN when a story is undated)."""
+    """Story keys and, for every pair worth considering (i < j, within the window, score at least the
+    floor): its text similarity, whether a publisher listed one as related to the other, its score, and
+    the hours between them (NaN when a story is undated)."""
     scored = _score(graph, settings)
     return scored.keys, scored.pairs
 
@@ -109,24 +110,33 @@ def _score(graph: nx.DiGraph, settings: EventSettings) -> _Scored:
     vectors = _tfidf(docs) if n > 1 else None
     if vectors is None:
         return _Scored(keys, hours, outlets, None, None, {})
-    cosine = sp.triu(vectors @ vectors.T, k=1).tocsr()
+    product = (vectors @ vectors.T).tocoo()
+    rows, cols, similarity = product.row, product.col, product.data
+    # pairs that can reach the floor once a related bonus is added, not too far apart in time
+    keep = (rows < cols) & (similarity >= settings.floor - settings.related_bonus)
+    keep[keep] = ~(np.abs(hours[rows[keep]] - hours[cols[keep]]) > settings.window_hours)  # undated: kept
+    rows, cols, similarity = rows[keep].astype(np.int64), cols[keep].astype(np.int64), similarity[keep]
     index = {key: i for i, key in enumerate(keys)}
     listed = {(min(index[u], index[v]), max(index[u], index[v]))
               for u, v, kind in graph.edges(data="kind") if kind == RELATED and u in index and v in index and u != v}
-    rows, cols = (list(side) for side in zip(*listed)) if listed else ([], [])
-    related = sp.csr_matrix((np.ones(len(listed), dtype=np.float32), (rows, cols)), shape=(n, n))
+    listed_rows, listed_cols = (np.array(side, dtype=np.int64) for side in zip(*listed)) if listed else (np.zeros(0, np.int64),) * 2
+    related = sp.csr_matrix((np.ones(len(listed), dtype=np.float32), (listed_rows, listed_cols)), shape=(n, n))
+    codes, listed_codes = rows * n + cols, listed_rows * n + listed_cols
+    is_listed = np.isin(codes, listed_codes)
     # a related pair with no shared word still gets an entry, scored by the bonus alone
-    combined = (cosine + related * np.float32(settings.related_bonus + 1e-6)).tocoo()
-    rows, cols, scores = combined.row, combined.col, combined.data
+    wordless = listed_codes[~np.isin(listed_codes, codes)]
+    wordless = wordless[~(np.abs(hours[wordless // n] - hours[wordless % n]) > settings.window_hours)]
+    rows, cols = np.concatenate([rows, wordless // n]), np.concatenate([cols, wordless % n])
+    similarity = np.concatenate([similarity, np.zeros(len(wordless), dtype=similarity.dtype)])
+    is_listed = np.concatenate([is_listed, np.ones(len(wordless), dtype=bool)])
+    scores = similarity + np.float32(settings.related_bonus) * is_listed
     keep = scores >= settings.floor
-    rows, cols, scores = rows[keep], cols[keep], scores[keep]
+    rows, cols, similarity, is_listed, scores = rows[keep], cols[keep], similarity[keep], is_listed[keep], scores[keep]
     gaps = np.abs(hours[rows] - hours[cols])
-    inside = ~(gaps > settings.window_hours)  # an undated story is not excluded
-    rows, cols, scores, gaps = rows[inside], cols[inside], scores[inside], gaps[inside]
-    similarity = np.asarray(cosine[rows, cols]).ravel() if len(rows) else np.zeros(0)
     scores = scores - np.float32(settings.same_outlet_penalty) * (outlets[rows] == outlets[cols])
-    pairs = {(i, j): (round(sim, 4), (i, j) in listed, score, gap)
-             for i, j, sim, score, gap in zip(rows.tolist(), cols.tolist(), similarity.tolist(), scores.tolist(), gaps.tolist())}
+    pairs = {(i, j): (round(sim, 4), flag, score, gap)
+             for i, j, sim, flag, score, gap in zip(rows.tolist(), cols.tolist(), similarity.tolist(),
+                                                     is_listed.tolist(), scores.tolist(), gaps.tolist())}
     return _Scored(keys, hours, outlets, vectors, (related + related.T).tocsr(), pairs)
 
 
@@ -304,12 +314,12 @@ def link_evidence(graph: nx.DiGraph, a: str, b: str, settings: EventSettings = E
     vectors = _tfidf(docs) if a in index and b in index else None
     if vectors is not None:
         similarity = round(float((vectors[index[a]] @ vectors[index[b]].T).toarray()[0, 0]), 4)
-    gap = abs(hours[index[a]] - hours[index[b]]) if a in index and b in index else float("nan")
+    gap = float(abs(hours[index[a]] - hours[index[b]])) if a in index and b in index else math.nan
     return {
         "related": listed,
         "similarity": similarity,
-        "hours_apart": None if gap != gap else round(float(gap), 1),
-        "within_window": bool(gap == gap and gap <= settings.window_hours),
+        "hours_apart": None if math.isnan(gap) else round(gap, 1),
+        "within_window": bool(not math.isnan(gap) and gap <= settings.window_hours),
         "duplicate": bool(similarity is not None and similarity >= settings.duplicate_threshold),
         "score": None if similarity is None else round(similarity + (settings.related_bonus if listed else 0.0)
                                                         - (settings.same_outlet_penalty if graph.nodes[a].get("outlet") == graph.nodes[b].get("outlet") else 0.0), 4),

@@ -15,6 +15,7 @@ import pandas as pd
 
 from .analyze import co_coverage_graph, coverage_clusters, outlet_ranks, story_ranks
 from .build import OUTLET, STORY, build_graph
+from .events import EventSettings
 from .filters import Filters, filter_graph
 from .load import Corpus, load, load_sources
 from .records import LoadReport
@@ -99,8 +100,7 @@ class Settings:
     resolution: float = 1.0
     seed: int = 0
     level: str = "topics"  # "topics": related-link communities; "events": same-event clusters
-    threshold: float = 0.14
-    window_hours: float = 72.0
+    events: EventSettings = field(default_factory=EventSettings)  # knobs of the events level
 
     def filters(self) -> Filters:
         since = datetime.combine(self.since, time(), timezone.utc) if self.since else None
@@ -122,9 +122,9 @@ def analyse(dataset: Dataset, settings: Settings) -> Analysis:
     """Filter the dataset's graph and compute clusters (topics or events) and ranks for it."""
     graph = filter_graph(dataset.graph, settings.filters())
     if settings.level == "events":
-        from .events import event_clusters, settings_with
+        from .events import event_clusters
 
-        clusters = event_clusters(graph, settings_with(threshold=settings.threshold, window_hours=settings.window_hours))
+        clusters = event_clusters(graph, settings.events)
     else:
         clusters = coverage_clusters(graph, method=settings.method, resolution=settings.resolution, seed=settings.seed)
     stories = story_ranks(graph, seed=settings.seed)

@@ -34,6 +34,7 @@ class EventSettings:
     threshold: float = 0.12  # average link score two groups need to merge
     min_link: float = 0.25  # …and their closest pair must reach this: no event is made of loose links only
     window_hours: float = 72.0  # stories further apart in time are never merged by similarity
+    split_ratio: float = 0.5  # an event splits in two when its halves' cross score is under this share of their own
     attach_threshold: float = 0.25  # a story left alone joins the event it resembles most on average, if this close…
     attach_window_hours: float = 168.0  # …and published within this many hours of that event's first or last story
     related_bonus: float = 0.1  # added to the score of a pair whose publisher listed one as related to the other
@@ -144,7 +145,8 @@ def event_clusters(graph: nx.DiGraph, settings: EventSettings = EventSettings(),
     """Events (groups of stories about one happening), largest first, with coverage, duplicates and evidence."""
     scored = _score(graph, settings)
     keys, evidence = scored.keys, scored.pairs
-    linked = _average_linkage(len(keys), {pair: value for pair, (_, _, value, _) in evidence.items()}, settings)
+    score = {pair: value for pair, (_, _, value, _) in evidence.items()}
+    linked = [part for group in _average_linkage(len(keys), score, settings) for part in _split(group, score, settings)]
     groups = _attach_loners(linked, scored, settings)
     duplicates = _duplicates(keys, evidence, settings, graph)
     events = []
@@ -206,6 +208,35 @@ def _average_linkage(n: int, score: dict[tuple[int, int], float], settings: Even
             group_of[x] = a
         del members[b]
     return list(members.values())
+
+
+def _split(group: list[int], score: dict[tuple[int, int], float], settings: EventSettings, smallest: int = 3) -> list[list[int]]:
+    """Two events of one saga (a watchdog report, then a court ruling two days later) can pass the average
+    test together. Split a group by the sign of its Fiedler vector (spectral bisection of its score graph)
+    when both halves have `smallest`+ stories and the mean score across them is under `split_ratio` times
+    the lower of the halves' own mean scores; the halves are split again the same way."""
+    if len(group) < 2 * smallest:
+        return [group]
+    weights = np.array([[score.get((min(x, y), max(x, y)), 0.0) if x != y else 0.0 for y in group] for x in group])
+    links = weights.clip(min=0)
+    degree = links.sum(axis=1)
+    if not degree.all():
+        return [group]
+    scale = 1 / np.sqrt(degree)
+    laplacian = np.eye(len(group)) - scale[:, None] * links * scale[None, :]
+    fiedler = np.linalg.eigh(laplacian)[1][:, 1] * scale
+    side = fiedler >= 0
+    left, right = np.flatnonzero(side), np.flatnonzero(~side)
+    if min(len(left), len(right)) < smallest:
+        return [group]
+
+    def cohesion(part):
+        inner = weights[np.ix_(part, part)]
+        return inner.sum() / (len(part) * (len(part) - 1))
+
+    if weights[np.ix_(left, right)].mean() >= settings.split_ratio * min(cohesion(left), cohesion(right)):
+        return [group]
+    return [piece for part in (left, right) for piece in _split([group[k] for k in part], score, settings, smallest)]
 
 
 def _attach_loners(groups: list[list[int]], scored: _Scored, settings: EventSettings) -> list[list[int]]:

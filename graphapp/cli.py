@@ -197,7 +197,7 @@ def rank(by, rank_outlets, top, fmt, **options):
 @click.option("--min-size", type=click.IntRange(min=1), default=2, show_default=True, help="Smallest cluster shown.")
 @click.option("--level", type=click.Choice(["topics", "events"]), default="topics", show_default=True,
               help="topics: communities of related links; events: stories reporting the same event (text, time, links).")
-@click.option("--threshold", type=click.FloatRange(0, 2), default=None, help="Events: average link score to merge (default 0.12).")
+@click.option("--threshold", type=click.FloatRange(0, 2), default=None, help="Events: average link score to merge (default 0.14).")
 @click.option("--min-link", type=click.FloatRange(0, 2), default=None, help="Events: score the closest pair of two groups needs to merge them (default 0.25).")
 @click.option("--window", type=click.FloatRange(min=0), default=None, help="Events: hours within which stories may be merged (default 72).")
 @click.option("--attach-threshold", type=click.FloatRange(0, 2), default=None,

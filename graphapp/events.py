@@ -31,7 +31,7 @@ SIMILAR = "similar"
 class EventSettings:
     """Tunable knobs of event clustering (CLI: `clusters --level events --threshold … --window …`)."""
 
-    threshold: float = 0.12  # average link score two groups need to merge
+    threshold: float = 0.14  # average link score two groups need to merge
     min_link: float = 0.25  # …and their closest pair must reach this: no event is made of loose links only
     window_hours: float = 72.0  # stories further apart in time are never merged by similarity
     split_ratio: float = 0.5  # an event splits in two when its halves' cross score is under this share of their own
@@ -75,14 +75,23 @@ def _texts(graph: nx.DiGraph) -> tuple[list[str], list[str], np.ndarray]:
 
 
 def _tfidf(docs: list[str]):
-    """TF-IDF rows of the documents, or None when no document has a usable word (emoji-only titles)."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    """TF-IDF rows of the documents over word stems ("outage"/"outages", "erupts"/"eruption" count as one
+    term), or None when no document has a usable word (emoji-only titles). Words are counted first and
+    only the distinct ones are stemmed, then their columns merged: one sparse product."""
+    import scipy.sparse as sp
+    import Stemmer  # PyStemmer: the Snowball stemmers, in C
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
+    counter = CountVectorizer(stop_words="english", strip_accents="unicode", dtype=np.float32)
     try:
-        return TfidfVectorizer(stop_words="english", sublinear_tf=True, strip_accents="unicode",
-                               dtype=np.float32).fit_transform(docs)
+        counts = counter.fit_transform(docs)
     except ValueError:  # empty vocabulary
         return None
+    stems = Stemmer.Stemmer("english").stemWords(counter.get_feature_names_out().tolist())
+    distinct, column = np.unique(stems, return_inverse=True)
+    merge = sp.csr_matrix((np.ones(len(stems), dtype=np.float32), (np.arange(len(stems)), column)),
+                          shape=(len(stems), len(distinct)))
+    return TfidfTransformer(sublinear_tf=True).fit_transform(counts @ merge).astype(np.float32)
 
 
 def similar_pairs(graph: nx.DiGraph, settings: EventSettings = EventSettings()) -> tuple[list[str], dict[tuple[int, int], tuple[float, bool, float, float]]]:
@@ -111,12 +120,8 @@ def _score(graph: nx.DiGraph, settings: EventSettings) -> _Scored:
     vectors = _tfidf(docs) if n > 1 else None
     if vectors is None:
         return _Scored(keys, hours, outlets, None, None, {})
-    product = (vectors @ vectors.T).tocoo()
-    rows, cols, similarity = product.row, product.col, product.data
     # pairs that can reach the floor once a related bonus is added, not too far apart in time
-    keep = (rows < cols) & (similarity >= settings.floor - settings.related_bonus)
-    keep[keep] = ~(np.abs(hours[rows[keep]] - hours[cols[keep]]) > settings.window_hours)  # undated: kept
-    rows, cols, similarity = rows[keep].astype(np.int64), cols[keep].astype(np.int64), similarity[keep]
+    rows, cols, similarity = _close_pairs(vectors, hours, settings.window_hours, settings.floor - settings.related_bonus)
     index = {key: i for i, key in enumerate(keys)}
     listed = {(min(index[u], index[v]), max(index[u], index[v]))
               for u, v, kind in graph.edges(data="kind") if kind == RELATED and u in index and v in index and u != v}
@@ -135,10 +140,41 @@ def _score(graph: nx.DiGraph, settings: EventSettings) -> _Scored:
     rows, cols, similarity, is_listed, scores = rows[keep], cols[keep], similarity[keep], is_listed[keep], scores[keep]
     gaps = np.abs(hours[rows] - hours[cols])
     scores = scores - np.float32(settings.same_outlet_penalty) * (outlets[rows] == outlets[cols])
-    pairs = {(i, j): (round(sim, 4), flag, score, gap)
-             for i, j, sim, flag, score, gap in zip(rows.tolist(), cols.tolist(), similarity.tolist(),
+    pairs = {(i, j): (sim, flag, score, gap)
+             for i, j, sim, flag, score, gap in zip(rows.tolist(), cols.tolist(), similarity.round(4).tolist(),
                                                      is_listed.tolist(), scores.tolist(), gaps.tolist())}
     return _Scored(keys, hours, outlets, vectors, (related + related.T).tocsr(), pairs)
+
+
+def _close_pairs(vectors, hours: np.ndarray, window: float, least: float, chunk: int = 400):
+    """Rows, columns (i < j) and cosine of the story pairs at most `window` hours apart with cosine of at
+    least `least`. Stories are taken in time order, a chunk at a time, against the stories from the
+    chunk's first to `window` hours after its last: over a corpus spanning years this computes a narrow
+    band of the similarity matrix instead of all of it. Undated stories are compared with every story."""
+    n = vectors.shape[0]
+    order = np.argsort(hours, kind="stable")  # NaN (undated) last
+    dated = int((~np.isnan(hours)).sum())
+    sorted_hours = hours[order]
+    found = []
+    for start in range(0, dated, chunk):
+        stop = min(start + chunk, dated)
+        reach = int(np.searchsorted(sorted_hours[:dated], sorted_hours[stop - 1] + window, side="right"))
+        block = (vectors[order[start:stop]] @ vectors[order[start:reach]].T).tocoo()
+        left, right = block.row + start, block.col + start
+        keep = (left < right) & (block.data >= least)
+        found.append((left[keep], right[keep], block.data[keep]))
+    if dated < n:  # undated stories against all
+        block = (vectors[order[dated:]] @ vectors[order].T).tocoo()
+        left, right = block.row + dated, block.col
+        keep = ((right < dated) | (left < right)) & (block.data >= least)
+        found.append((left[keep], right[keep], block.data[keep]))
+    if not found:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
+    left, right, cosine = (np.concatenate(part) for part in zip(*found))
+    first, second = order[left].astype(np.int64), order[right].astype(np.int64)
+    near = ~(np.abs(hours[first] - hours[second]) > window)
+    first, second, cosine = first[near], second[near], cosine[near]
+    return np.minimum(first, second), np.maximum(first, second), cosine
 
 
 def event_clusters(graph: nx.DiGraph, settings: EventSettings = EventSettings(), *, min_size: int = 2) -> list[dict]:

@@ -168,3 +168,24 @@ def test_two_loosely_similar_stories_are_not_an_event(tmp_path):
     assert 0.0 < pair["similarity"] < EventSettings().min_link
     assert event_clusters(graph) == []
     assert len(event_clusters(graph, EventSettings(min_link=0.0, threshold=0.01))) == 1
+
+
+def test_time_banded_pairs_equal_the_full_similarity_matrix():
+    """_close_pairs computes only a band of the similarity matrix; it must find exactly the pairs the full
+    product finds within the window (undated stories compared with all), whatever the chunk size."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    from graphapp.events import _close_pairs
+
+    rng = np.random.default_rng(0)
+    vectors = sp.random(300, 50, density=0.1, random_state=1, format="csr", dtype=np.float32)
+    hours = rng.uniform(0, 2000, 300)
+    hours[rng.choice(300, 20, replace=False)] = np.nan
+    full = (vectors @ vectors.T).toarray()
+    expected = {(i, j) for i in range(300) for j in range(i + 1, 300)
+                if full[i, j] >= 0.01 and not abs(hours[i] - hours[j]) > 72}
+    for chunk in (1, 37, 400):
+        rows, cols, cosine = _close_pairs(vectors, hours, 72, 0.01, chunk=chunk)
+        assert set(zip(rows.tolist(), cols.tolist())) == expected and len(rows) == len(expected)
+        assert np.allclose(cosine, full[rows, cols])

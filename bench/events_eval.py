@@ -2,6 +2,7 @@
 
     python bench/events_eval.py            # defaults, the baseline and other settings, on azure-news
     python bench/events_eval.py --corpus DIR --labels DIR/labels.yaml   # another labelled folder
+    python bench/events_eval.py --subsets  # robustness: random quarters and halves of azure-news, one month
 
 Prints pairwise precision/recall/F1 and B-cubed precision/recall/F1 over the labelled stories only, the
 number of events with 3+ outlets and the share of stories in multi-outlet events for both corpora, and
@@ -92,12 +93,38 @@ def coverage(events, graph) -> dict:
             "share_in_multi_outlet_event": round(sum(e["size"] for e in multi) / stories, 3) if stories else 0.0}
 
 
+def subsets(gold: dict[str, str]) -> None:
+    """Defaults against the baseline on parts of azure-news (fewer files: other TF-IDF weights, fewer related
+    links), scored on the labelled stories each part contains."""
+    import random
+    import tempfile
+
+    files = sorted(corpus("azure-news").glob("*.md"))
+    rng = random.Random(1)
+    parts = {f"random quarter #{k}": rng.sample(files, len(files) // 4) for k in (1, 2)}
+    parts |= {f"random half #{k}": rng.sample(files, len(files) // 2) for k in (1, 2)}
+    parts["files of 2020-05"] = [f for f in files if f.name.startswith("2020-05")]
+    for name, chosen in parts.items():
+        with tempfile.TemporaryDirectory() as folder:
+            for f in chosen:
+                (Path(folder) / f.name).symlink_to(f)
+            graph = build_graph(load([Path(folder)], cache_dir=False).articles)
+        inside = {s: e for s, e in gold.items() if s in graph}
+        ours, theirs = scores(as_assignment(event_clusters(graph)), inside), scores(baseline(graph), inside)
+        print(f"{name:18} files {len(chosen):5} labelled stories {len(inside):3}  "
+              f"B3 F1 defaults {ours['b3_f1']:.3f}  baseline {theirs['b3_f1']:.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--labels", default=str(ROOT / "tests" / "data" / "events" / "azure-events.yaml"))
     parser.add_argument("--corpus", help="folder of articles the labels refer to (default: azure-news)")
+    parser.add_argument("--subsets", action="store_true", help="score defaults and baseline on subsets of azure-news")
     args = parser.parse_args()
     gold = labelled(Path(args.labels))
+    if args.subsets:
+        subsets(gold)
+        return
     graph = build_graph(load([Path(args.corpus) if args.corpus else corpus("azure-news")]).articles)
     print(f"labelled: {len(set(gold.values()))} events, {len(gold)} stories; "
           f"{sum(1 for s in gold if s in graph)} of them in the graph")
@@ -106,7 +133,8 @@ def main() -> None:
         "defaults": EventSettings(),
         "no late attachment": EventSettings(attach_threshold=math.inf),
         "no min_link": EventSettings(min_link=0.0),
-        "first version": EventSettings(threshold=0.14, min_link=0.0, attach_threshold=math.inf),
+        "linkage only": EventSettings(min_link=0.0, split_ratio=0.0, attach_threshold=math.inf),
+        "no split": EventSettings(split_ratio=0.0),
         "threshold 0.2": EventSettings(threshold=0.2),
         "min_link 0.35": EventSettings(min_link=0.35),
         "attach 0.19": EventSettings(attach_threshold=0.19),

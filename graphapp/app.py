@@ -125,6 +125,9 @@ def sidebar(dataset: ex.Dataset) -> ex.Settings:
                              help="The closest pair of two groups must score at least this for them to merge.")
         window = st.slider("Event window (hours)", 6, 240, int(default.window_hours), 6, key="window", bind="query-params",
                            help="Stories further apart are not merged by similarity.")
+        split = st.slider("Event split ratio", 0.0, 1.0, default.split_ratio, 0.05, key="split", bind="query-params",
+                          help="An event splits in two when its halves' cross score is under this share of their own "
+                               "(0: never).")
         attach = st.slider("Late-report attach score", 0.05, 1.0, default.attach_threshold, 0.01, key="attach",
                            bind="query-params", help="A story left alone joins the event it resembles most on average "
                                                      "if this close (1.0: never).")
@@ -140,6 +143,7 @@ def sidebar(dataset: ex.Dataset) -> ex.Settings:
     return ex.Settings(since, until, tuple(outlets), tuple(topics), int(min_quality), text.strip(), method,
                        float(resolution), int(seed), level,
                        settings_with(threshold=float(threshold), min_link=float(min_link), window_hours=float(window),
+                                     split_ratio=float(split),
                                      attach_threshold=float(attach), attach_window_hours=float(attach_window)))
 
 

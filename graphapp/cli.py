@@ -200,12 +200,14 @@ def rank(by, rank_outlets, top, fmt, **options):
 @click.option("--threshold", type=click.FloatRange(0, 2), default=None, help="Events: average link score to merge (default 0.14).")
 @click.option("--min-link", type=click.FloatRange(0, 2), default=None, help="Events: score the closest pair of two groups needs to merge them (default 0.25).")
 @click.option("--window", type=click.FloatRange(min=0), default=None, help="Events: hours within which stories may be merged (default 72).")
+@click.option("--split-ratio", type=click.FloatRange(0, 1), default=None,
+              help="Events: split an event whose halves' cross score is under this share of their own (default 0.5; 0: never).")
 @click.option("--attach-threshold", type=click.FloatRange(0, 2), default=None,
               help="Events: mean score with which a lone story joins an event (default 0.25).")
 @click.option("--attach-window", type=click.FloatRange(min=0), default=None,
               help="Events: hours from an event's first or last story within which a lone story may join (default 168).")
 @click.option("--related-bonus", type=click.FloatRange(0, 1), default=None, help="Events: score added by a related link (default 0.1).")
-def clusters(top, fmt, method, resolution, seed, min_size, level, threshold, min_link, window, attach_threshold, attach_window,
+def clusters(top, fmt, method, resolution, seed, min_size, level, threshold, min_link, window, split_ratio, attach_threshold, attach_window,
              related_bonus, **options):
     """Coverage clusters: which outlets covered the same story (or event), who was first, who followed."""
     from . import analyze, tables
@@ -215,14 +217,15 @@ def clusters(top, fmt, method, resolution, seed, min_size, level, threshold, min
                 if context.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT}
     if level == "events" and explicit:
         raise click.UsageError(f"--{', --'.join(sorted(explicit))}: only for --level topics")
-    if level == "topics" and any(v is not None for v in (threshold, min_link, window, attach_threshold, attach_window, related_bonus)):
-        raise click.UsageError("--threshold, --min-link, --window, --attach-threshold, --attach-window, --related-bonus: "
+    if level == "topics" and any(v is not None for v in (threshold, min_link, window, split_ratio, attach_threshold, attach_window, related_bonus)):
+        raise click.UsageError("--threshold, --min-link, --window, --split-ratio, --attach-threshold, --attach-window, --related-bonus: "
                                "only for --level events")
     loaded = _load(**options)
     if level == "events":
         from .events import event_clusters, settings_with
 
-        settings = settings_with(threshold=threshold, min_link=min_link, window_hours=window, attach_threshold=attach_threshold,
+        settings = settings_with(threshold=threshold, min_link=min_link, window_hours=window, split_ratio=split_ratio,
+                                 attach_threshold=attach_threshold,
                                  attach_window_hours=attach_window, related_bonus=related_bonus)
         found = event_clusters(loaded.graph, settings, min_size=min_size)[:top]
     else:

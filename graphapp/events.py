@@ -34,7 +34,7 @@ class EventSettings:
     threshold: float = 0.14  # average link score two groups need to merge
     min_link: float = 0.25  # …and their closest pair must reach this: no event is made of loose links only
     window_hours: float = 72.0  # stories further apart in time are never merged by similarity
-    split_ratio: float = 0.5  # an event splits in two when its halves' cross score is under this share of their own
+    split_ratio: float = 0.5  # an event splits in two when its halves' cross score is under this share of their own (0: never)
     attach_threshold: float = 0.25  # a story left alone joins the event it resembles most on average, if this close…
     attach_window_hours: float = 168.0  # …and published within this many hours of that event's first or last story
     related_bonus: float = 0.1  # added to the score of a pair whose publisher listed one as related to the other
@@ -251,7 +251,7 @@ def _split(group: list[int], score: dict[tuple[int, int], float], settings: Even
     test together. Split a group by the sign of its Fiedler vector (spectral bisection of its score graph)
     when both halves have `smallest`+ stories and the mean score across them is under `split_ratio` times
     the lower of the halves' own mean scores; the halves are split again the same way."""
-    if len(group) < 2 * smallest:
+    if len(group) < 2 * smallest or settings.split_ratio <= 0:
         return [group]
     weights = np.array([[score.get((min(x, y), max(x, y)), 0.0) if x != y else 0.0 for y in group] for x in group])
     links = weights.clip(min=0)

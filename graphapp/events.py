@@ -1,12 +1,13 @@
 """Event clusters: stories that report the same event, across outlets, with the evidence for each link.
 
-Evidence for linking two stories: TF-IDF cosine similarity of title (counted twice) and excerpt, both
-published within a time window, and — as support, not proof — a publisher's related link between
-them. Stories are grouped by greedy average linkage: pairs are taken from the strongest down, and
-two groups merge only when the *average* score over all their cross pairs reaches the threshold
-(a missing pair counts 0). Unlike connected components of a thresholded graph, one roundup
-article or one loose pair cannot chain two events together. Near-identical texts under different
-URLs (wire copies, syndication) are flagged as duplicates and not counted as independent coverage.
+Evidence for linking two stories: TF-IDF cosine similarity of title (counted twice) and excerpt over
+word stems, and — as support, not proof — a publisher's related link between them. Grouping, in three
+steps: greedy average linkage over pairs published within a window (two groups merge when the *average*
+score over all their cross pairs reaches the threshold and their closest pair reaches `min_link`, so
+neither one roundup nor shared topic words chain events together); a spectral split of any group whose
+two halves barely link (two events of one saga); and the attachment of lone late reports to the event
+they resemble most. Near-identical texts under different URLs (wire copies, syndication) are flagged as
+duplicates and not counted as independent coverage.
 """
 
 from __future__ import annotations

@@ -110,8 +110,9 @@ def _table(header: list[str], rows) -> bytes:
 
 
 def safe_csv(frame) -> bytes:
-    """A DataFrame as CSV bytes whose cells cannot run as spreadsheet formulas."""
-    return _table([str(c) for c in frame.columns], frame.itertuples(index=False, name=None))
+    """A DataFrame as CSV bytes whose cells cannot run as spreadsheet formulas; missing values are empty."""
+    cells = frame.astype(object).where(frame.notna(), None)
+    return _table([str(c) for c in frame.columns], cells.itertuples(index=False, name=None))
 
 
 def _columns(known: list[str], rows) -> list[str]:

@@ -156,3 +156,13 @@ def test_options_of_the_other_level_are_refused():
 def test_articles_counts_loaded_files_even_with_a_missing_path():
     stats = json.loads(run("stats", SEEDS, "/nonexistent/path", "--json", "-q").stdout)
     assert stats["files"] == 1 and stats["articles"] == 1 and stats["stories"] == 11
+
+
+def test_csv_leaves_missing_values_empty(tmp_path):
+    """A story without quality has no mean quality: the CSV cell is empty, not "nan"."""
+    write(tmp_path / "a.md", '---\ntitle: "Rated"\nwebUrl: "https://a.example/1"\nquality: 9\n---\n')
+    write(tmp_path / "b.md", '---\ntitle: "Unrated"\nwebUrl: "https://b.example/1"\n---\n')
+    lines = run("rank", tmp_path, "--outlets", "--format", "csv", "-q").stdout.splitlines()
+    header = lines[0].split(",")
+    unrated = next(line.split(",") for line in lines[1:] if "b.example" in line)
+    assert unrated[header.index("mean_quality")] == "" and "nan" not in lines[2] + lines[1]

@@ -189,3 +189,22 @@ def test_time_banded_pairs_equal_the_full_similarity_matrix():
         rows, cols, cosine = _close_pairs(vectors, hours, 72, 0.01, chunk=chunk)
         assert set(zip(rows.tolist(), cols.tolist())) == expected and len(rows) == len(expected)
         assert np.allclose(cosine, full[rows, cols])
+
+
+def test_a_group_of_two_cohesive_halves_is_split():
+    """Two cliques (own scores 0.5) joined by weak cross links split in two; strong cross links keep one group;
+    split_ratio 0 never splits."""
+    from itertools import combinations
+
+    from graphapp.events import _split
+
+    left, right = [0, 1, 2, 3], [4, 5, 6, 7]
+
+    def scores(cross):
+        inner = {pair: 0.5 for half in (left, right) for pair in combinations(half, 2)}
+        return inner | {(a, b): cross for a in left for b in right}
+
+    assert sorted(map(sorted, _split(left + right, scores(0.1), EventSettings()))) == [left, right]
+    assert _split(left + right, scores(0.4), EventSettings()) == [left + right]
+    assert _split(left + right, scores(0.1), EventSettings(split_ratio=0.0)) == [left + right]
+    assert _split([0, 1, 2, 4, 5], scores(0.1), EventSettings()) == [[0, 1, 2, 4, 5]]  # halves under 3 stories

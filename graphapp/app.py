@@ -130,7 +130,7 @@ def sidebar(dataset: ex.Dataset) -> ex.Settings:
                                "(0: never).")
         attach = st.slider("Late-report attach score", 0.05, 1.0, default.attach_threshold, 0.01, key="attach",
                            bind="query-params", help="A story left alone joins the event it resembles most on average "
-                                                     "if this close (1.0: never).")
+                                                     "if this close.")
         attach_window = st.slider("Late-report window (hours)", 0, 336, int(default.attach_window_hours), 12,
                                   key="attach_window", bind="query-params",
                                   help="…and published within this many hours of the event's first or last story.")
@@ -205,7 +205,7 @@ def render_clusters(dataset: ex.Dataset, settings: ex.Settings, analysis: ex.Ana
             if first and second:
                 from graphapp.events import link_evidence
 
-                st.json(link_evidence(analysis.graph, first, second))
+                st.json(link_evidence(analysis.graph, first, second, settings.events))
     page, _, _ = cached_view(dataset.key, settings, "cluster", "links", ("cluster", cluster["id"]), analysis)
     st.iframe(page, height=560)
 

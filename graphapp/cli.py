@@ -36,6 +36,18 @@ def _date(ctx, param, value, *, end_of_day=False):
         raise click.BadParameter(f"{value!r} is not a date like 2020-06-11 or 2020-06-11T09:53:00Z") from None
 
 
+class Score(click.FloatRange):
+    """A finite float in a range: click's FloatRange lets "nan" through, which would silently switch a test off."""
+
+    name = "score"
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if number != number:
+            self.fail("must be a number, not nan", param, ctx)
+        return number
+
+
 def common_options(command):
     """Inputs, filters and load options shared by every command."""
     options = [
@@ -197,16 +209,16 @@ def rank(by, rank_outlets, top, fmt, **options):
 @click.option("--min-size", type=click.IntRange(min=1), default=2, show_default=True, help="Smallest cluster shown.")
 @click.option("--level", type=click.Choice(["topics", "events"]), default="topics", show_default=True,
               help="topics: communities of related links; events: stories reporting the same event (text, time, links).")
-@click.option("--threshold", type=click.FloatRange(0, 2), default=None, help="Events: average link score to merge (default 0.14).")
-@click.option("--min-link", type=click.FloatRange(0, 2), default=None, help="Events: score the closest pair of two groups needs to merge them (default 0.25).")
-@click.option("--window", type=click.FloatRange(min=0), default=None, help="Events: hours within which stories may be merged (default 72).")
-@click.option("--split-ratio", type=click.FloatRange(0, 1), default=None,
+@click.option("--threshold", type=Score(0, 2), default=None, help="Events: average link score to merge (default 0.14).")
+@click.option("--min-link", type=Score(0, 2), default=None, help="Events: score the closest pair of two groups needs to merge them (default 0.25).")
+@click.option("--window", type=Score(min=0), default=None, help="Events: hours within which stories may be merged (default 72).")
+@click.option("--split-ratio", type=Score(0, 1), default=None,
               help="Events: split an event whose halves' cross score is under this share of their own (default 0.5; 0: never).")
-@click.option("--attach-threshold", type=click.FloatRange(0, 2), default=None,
+@click.option("--attach-threshold", type=Score(0, 2), default=None,
               help="Events: mean score with which a lone story joins an event (default 0.25).")
-@click.option("--attach-window", type=click.FloatRange(min=0), default=None,
+@click.option("--attach-window", type=Score(min=0), default=None,
               help="Events: hours from an event's first or last story within which a lone story may join (default 168).")
-@click.option("--related-bonus", type=click.FloatRange(0, 1), default=None, help="Events: score added by a related link (default 0.1).")
+@click.option("--related-bonus", type=Score(0, 1), default=None, help="Events: score added by a related link (default 0.1).")
 def clusters(top, fmt, method, resolution, seed, min_size, level, threshold, min_link, window, split_ratio, attach_threshold, attach_window,
              related_bonus, **options):
     """Coverage clusters: which outlets covered the same story (or event), who was first, who followed."""

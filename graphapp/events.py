@@ -64,7 +64,8 @@ def settings_with(**changes) -> EventSettings:
 
 def _texts(graph: nx.DiGraph) -> tuple[list[str], list[str], np.ndarray]:
     keys, docs, times = [], [], []
-    for node, data in graph.nodes(data=True):
+    for node in sorted(graph):  # key order, not load order: ties break the same way for any file order
+        data = graph.nodes[node]
         if data.get("kind") != STORY or not data.get("title"):
             continue
         keys.append(node)
@@ -142,7 +143,7 @@ def _score(graph: nx.DiGraph, settings: EventSettings) -> _Scored:
     gaps = np.abs(hours[rows] - hours[cols])
     scores = scores - np.float32(settings.same_outlet_penalty) * (outlets[rows] == outlets[cols])
     pairs = {(i, j): (sim, flag, score, gap)
-             for i, j, sim, flag, score, gap in zip(rows.tolist(), cols.tolist(), similarity.round(4).tolist(),
+             for i, j, sim, flag, score, gap in zip(rows.tolist(), cols.tolist(), similarity.astype(np.float64).round(4).tolist(),
                                                      is_listed.tolist(), scores.tolist(), gaps.tolist())}
     return _Scored(keys, hours, outlets, vectors, (related + related.T).tocsr(), pairs)
 
@@ -185,13 +186,12 @@ def event_clusters(graph: nx.DiGraph, settings: EventSettings = EventSettings(),
     score = {pair: value for pair, (_, _, value, _) in evidence.items()}
     linked = [part for group in _average_linkage(len(keys), score, settings) for part in _split(group, score, settings)]
     groups = _attach_loners(linked, scored, settings)
-    duplicates = _duplicates(keys, evidence, settings, graph)
     events = []
     for group in groups:
         if len(group) < min_size:
             continue
         stories = [keys[i] for i in group]
-        events.append(_describe(graph, stories, duplicates, _group_evidence(scored, group, settings)))
+        events.append(_describe(graph, stories, _group_evidence(scored, group, settings), settings))
     events.sort(key=lambda e: (-e["size"], e["first_published"] or "9999", e["stories"][0]))
     for number, event in enumerate(events, 1):
         event["id"] = number
@@ -254,6 +254,8 @@ def _split(group: list[int], score: dict[tuple[int, int], float], settings: Even
     the lower of the halves' own mean scores; the halves are split again the same way."""
     if len(group) < 2 * smallest or settings.split_ratio <= 0:
         return [group]
+    import scipy.linalg
+
     weights = np.array([[score.get((min(x, y), max(x, y)), 0.0) if x != y else 0.0 for y in group] for x in group])
     links = weights.clip(min=0)
     degree = links.sum(axis=1)
@@ -261,7 +263,7 @@ def _split(group: list[int], score: dict[tuple[int, int], float], settings: Even
         return [group]
     scale = 1 / np.sqrt(degree)
     laplacian = np.eye(len(group)) - scale[:, None] * links * scale[None, :]
-    fiedler = np.linalg.eigh(laplacian)[1][:, 1] * scale
+    fiedler = scipy.linalg.eigh(laplacian, subset_by_index=[1, 1])[1][:, 0] * scale
     side = fiedler >= 0
     left, right = np.flatnonzero(side), np.flatnonzero(~side)
     if min(len(left), len(right)) < smallest:
@@ -292,21 +294,26 @@ def _attach_loners(groups: list[list[int]], scored: _Scored, settings: EventSett
     members = np.concatenate(events)
     labels = np.repeat(np.arange(len(events)), [len(group) for group in events])
     membership = sp.csr_matrix((np.ones(len(members), dtype=np.float32), (members, labels)), shape=(n, len(events)))
+    summed = (scored.vectors.T @ membership).tocsc()  # each event's TF-IDF rows added up
     _, outlet_ids = np.unique(scored.outlets, return_inverse=True)
     outlet_of = sp.csr_matrix((np.ones(n, dtype=np.float32), (np.arange(n), outlet_ids)))
-    total = (scored.vectors[loners] @ (scored.vectors.T @ membership)).toarray()
-    total += settings.related_bonus * (scored.related[loners] @ membership).toarray()
-    total -= settings.same_outlet_penalty * (outlet_of[loners] @ (outlet_of.T @ membership)).toarray()
-    mean = total / np.array([len(group) for group in events], dtype=np.float32)
+    outlets_in = outlet_of.T @ membership
+    sizes = np.array([len(group) for group in events], dtype=np.float32)
     first = np.array([_nanextreme(np.nanmin, scored.hours[group]) for group in events])
     last = np.array([_nanextreme(np.nanmax, scored.hours[group]) for group in events])
-    when = scored.hours[loners][:, None]
-    mean[(when < first - settings.attach_window_hours) | (when > last + settings.attach_window_hours)] = -np.inf
-    best = mean.argmax(axis=1)
     joined: dict[int, list[int]] = defaultdict(list)
-    for loner, event, value in zip(loners.tolist(), best.tolist(), mean[np.arange(len(loners)), best].tolist()):
-        if value >= settings.attach_threshold:
-            joined[event].append(loner)
+    for start in range(0, len(loners), 2000):  # a block of loners at a time: bounded memory on big corpora
+        block = loners[start:start + 2000]
+        total = (scored.vectors[block] @ summed).toarray()
+        total += settings.related_bonus * (scored.related[block] @ membership).toarray()
+        total -= settings.same_outlet_penalty * (outlet_of[block] @ outlets_in).toarray()
+        mean = total / sizes
+        when = scored.hours[block][:, None]
+        mean[(when < first - settings.attach_window_hours) | (when > last + settings.attach_window_hours)] = -np.inf
+        best = mean.argmax(axis=1)
+        for loner, event, value in zip(block.tolist(), best.tolist(), mean[np.arange(len(block)), best].tolist()):
+            if value >= max(settings.attach_threshold, settings.floor):  # some member is linked: evidence exists
+                joined[event].append(loner)
     moved = {x for added in joined.values() for x in added}
     alone = [[loner] for loner in loners.tolist() if loner not in moved]
     return [group + joined.get(e, []) for e, group in enumerate(events)] + alone
@@ -318,20 +325,18 @@ def _nanextreme(extreme, values: np.ndarray) -> float:
     return float(extreme(dated)) if len(dated) else float("nan")
 
 
-def _duplicates(keys, evidence, settings, graph) -> dict[str, str]:
-    """Story → the earliest story it copies (near-identical title and excerpt under another URL)."""
+def _duplicates(graph: nx.DiGraph, evidence: list[Evidence], settings: EventSettings) -> dict[str, str]:
+    """Story → the earliest story of the event it copies (near-identical title and excerpt under another URL)."""
     copies: dict[str, str] = {}
-    close = sorted(((sim, i, j) for (i, j), (sim, *_) in evidence.items() if sim >= settings.duplicate_threshold), reverse=True)
-    for _, i, j in close:
-        a, b = keys[i], keys[j]
-        first, second = sorted((a, b), key=lambda k: (graph.nodes[k].get("published") or "9999", k))
+    for e in sorted((e for e in evidence if e.similarity >= settings.duplicate_threshold), key=lambda e: (-e.similarity, e.a, e.b)):
+        first, second = sorted((e.a, e.b), key=lambda k: (graph.nodes[k].get("published") or "9999", k))
         original = copies.get(first, first)
         if second not in copies and second != original:
             copies[second] = original
     return copies
 
 
-def _describe(graph: nx.DiGraph, stories: list[str], duplicates: dict[str, str], evidence: list[Evidence]) -> dict:
+def _describe(graph: nx.DiGraph, stories: list[str], evidence: list[Evidence], settings: EventSettings) -> dict:
     from .analyze import describe_group
 
     degree = defaultdict(int)
@@ -339,7 +344,7 @@ def _describe(graph: nx.DiGraph, stories: list[str], duplicates: dict[str, str],
         degree[e.a] += 1
         degree[e.b] += 1
     event = describe_group(graph, stories, degree)
-    copies = {s: duplicates[s] for s in event["stories"] if s in duplicates and duplicates[s] in stories}
+    copies = _duplicates(graph, evidence, settings)
     independent = {graph.nodes[s]["outlet"] for s in event["stories"] if s not in copies}
     event.update({
         "duplicates": copies,

@@ -153,8 +153,11 @@ def test_a_late_report_joins_its_event_but_a_later_development_does_not(tmp_path
     assert "https://d.com/late" in event["stories"] and event["size"] == 4
     late = [e for e in event["evidence"] if "https://d.com/late" in (e["a"], e["b"])]
     assert late and all(e["similarity"] > 0.05 for e in late)
+    assert all(e["similarity"] == round(e["similarity"], 4) for e in event["evidence"])
     narrow = event_clusters(graph, EventSettings(attach_window_hours=24))
     assert "https://d.com/late" not in narrow[0]["stories"]
+    # however low the attach threshold, a story with no link to an event does not join it
+    assert all("https://e.com/flights" not in e["stories"] for e in event_clusters(graph, EventSettings(attach_threshold=0)))
 
 
 def test_two_loosely_similar_stories_are_not_an_event(tmp_path):
@@ -208,3 +211,29 @@ def test_a_group_of_two_cohesive_halves_is_split():
     assert _split(left + right, scores(0.4), EventSettings()) == [left + right]
     assert _split(left + right, scores(0.1), EventSettings(split_ratio=0.0)) == [left + right]
     assert _split([0, 1, 2, 4, 5], scores(0.1), EventSettings()) == [[0, 1, 2, 4, 5]]  # halves under 3 stories
+
+
+def test_a_late_copy_is_flagged_as_a_duplicate(tmp_path):
+    """A wire copy published beyond the merge window joins by attachment and is still not independent coverage."""
+    article(tmp_path, "x1", "Volcano erupts in Iceland near Reykjavik", "Lava flows from a fissure.", "2021-03-19T22:00:00Z", "a.com")
+    article(tmp_path, "x2", "Iceland volcano erupts near Reykjavik after weeks of quakes", "Lava fissure opens.",
+            "2021-03-20T08:00:00Z", "b.com")
+    article(tmp_path, "copy", "Volcano erupts in Iceland near Reykjavik", "Lava flows from a fissure.",
+            "2021-03-24T10:00:00Z", "wire.example")
+    (event,) = event_clusters(build_graph(load([tmp_path], cache_dir=False).articles))
+    assert event["size"] == 3 and event["duplicates"] == {"https://wire.example/copy": "https://a.com/x1"}
+    assert event["independent_outlets"] == 2
+
+
+def test_events_do_not_depend_on_file_order(tmp_path):
+    """Equal scores are broken by story key, not by the order files were read in."""
+    title, excerpt = "Contoso cloud outage hits storage customers in Europe", "Storage service restored."
+    article(tmp_path, "a", title, excerpt, "2021-03-01T00:00:00Z", "a.com")
+    article(tmp_path, "b", "Contoso storage outage returns for Europe users",
+            "Engineers investigate the new failure in the region, status page says.", "2021-03-03T12:00:00Z", "b.com")
+    article(tmp_path, "c", title, excerpt, "2021-03-06T10:00:00Z", "c.com")
+    article(tmp_path, "d", title, excerpt, "2021-03-06T13:00:00Z", "d.com")
+    files = sorted(tmp_path.glob("*.md"))
+    forward = event_clusters(build_graph(load(files, cache_dir=False).articles))
+    backward = event_clusters(build_graph(load(files[::-1], cache_dir=False).articles))
+    assert forward == backward and forward

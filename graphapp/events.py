@@ -122,21 +122,24 @@ def _score(graph: nx.DiGraph, settings: EventSettings) -> _Scored:
     vectors = _tfidf(docs) if n > 1 else None
     if vectors is None:
         return _Scored(keys, hours, outlets, None, None, {})
-    # pairs that can reach the floor once a related bonus is added, not too far apart in time
-    rows, cols, similarity = _close_pairs(vectors, hours, settings.window_hours, settings.floor - settings.related_bonus)
+    # pairs of similar texts not too far apart in time, and (whatever their similarity) related pairs
+    rows, cols, similarity = _close_pairs(vectors, hours, settings.window_hours, settings.floor)
     index = {key: i for i, key in enumerate(keys)}
     listed = {(min(index[u], index[v]), max(index[u], index[v]))
               for u, v, kind in graph.edges(data="kind") if kind == RELATED and u in index and v in index and u != v}
     listed_rows, listed_cols = (np.array(side, dtype=np.int64) for side in zip(*listed)) if listed else (np.zeros(0, np.int64),) * 2
     related = sp.csr_matrix((np.ones(len(listed), dtype=np.float32), (listed_rows, listed_cols)), shape=(n, n))
-    codes, listed_codes = rows * n + cols, listed_rows * n + listed_cols
-    is_listed = np.isin(codes, listed_codes)
-    # a related pair with no shared word still gets an entry, scored by the bonus alone
-    wordless = listed_codes[~np.isin(listed_codes, codes)]
-    wordless = wordless[~(np.abs(hours[wordless // n] - hours[wordless % n]) > settings.window_hours)]
-    rows, cols = np.concatenate([rows, wordless // n]), np.concatenate([cols, wordless % n])
-    similarity = np.concatenate([similarity, np.zeros(len(wordless), dtype=similarity.dtype)])
-    is_listed = np.concatenate([is_listed, np.ones(len(wordless), dtype=bool)])
+    related.sort_indices()
+    listed_rows, listed_cols = related.nonzero()  # by row, then column: the codes below come out sorted
+    near = ~(np.abs(hours[listed_rows] - hours[listed_cols]) > settings.window_hours)
+    listed_rows, listed_cols = listed_rows[near].astype(np.int64), listed_cols[near].astype(np.int64)
+    listed_similarity = np.asarray(vectors[listed_rows].multiply(vectors[listed_cols]).sum(axis=1), dtype=np.float32).ravel()
+    listed_codes = listed_rows * n + listed_cols
+    text_only = ~_sorted_contains(listed_codes, rows * n + cols)
+    rows = np.concatenate([rows[text_only], listed_rows])
+    cols = np.concatenate([cols[text_only], listed_cols])
+    similarity = np.concatenate([similarity[text_only], listed_similarity])
+    is_listed = np.concatenate([np.zeros(int(text_only.sum()), dtype=bool), np.ones(len(listed_rows), dtype=bool)])
     scores = similarity + np.float32(settings.related_bonus) * is_listed
     keep = scores >= settings.floor
     rows, cols, similarity, is_listed, scores = rows[keep], cols[keep], similarity[keep], is_listed[keep], scores[keep]
@@ -146,6 +149,14 @@ def _score(graph: nx.DiGraph, settings: EventSettings) -> _Scored:
              for i, j, sim, flag, score, gap in zip(rows.tolist(), cols.tolist(), similarity.astype(np.float64).round(4).tolist(),
                                                      is_listed.tolist(), scores.tolist(), gaps.tolist())}
     return _Scored(keys, hours, outlets, vectors, (related + related.T).tocsr(), pairs)
+
+
+def _sorted_contains(haystack: np.ndarray, needles: np.ndarray) -> np.ndarray:
+    """Whether each needle is in `haystack` (sorted): a binary search each, no hashing of millions of codes."""
+    if not len(haystack):
+        return np.zeros(len(needles), dtype=bool)
+    where = np.searchsorted(haystack, needles).clip(max=len(haystack) - 1)
+    return haystack[where] == needles
 
 
 def _close_pairs(vectors, hours: np.ndarray, window: float, least: float, chunk: int = 400):
@@ -228,6 +239,7 @@ def _average_linkage(n: int, score: dict[tuple[int, int], float], settings: Even
     `min_link`. A roundup or one loose pair cannot chain two events together as in connected components."""
     group_of = list(range(n))
     members: dict[int, list[int]] = {i: [i] for i in range(n)}
+    refused: set[tuple[int, int, int, int]] = set()  # (group, size, group, size) pairs already found short
     for (i, j), value in sorted(score.items(), key=lambda kv: (-kv[1], kv[0])):
         if value < settings.threshold:
             break
@@ -235,8 +247,12 @@ def _average_linkage(n: int, score: dict[tuple[int, int], float], settings: Even
         if a == b:
             continue
         left, right = members[a], members[b]
+        state = (a, len(left), b, len(right)) if a < b else (b, len(right), a, len(left))
+        if state in refused:  # the same two groups, unchanged since: the answer is the same
+            continue
         cross = [score.get((x, y) if x < y else (y, x), 0.0) for x in left for y in right]
         if sum(cross) / len(cross) < settings.threshold or max(cross) < settings.min_link:
+            refused.add(state)
             continue
         if len(left) < len(right):
             a, b, left, right = b, a, right, left

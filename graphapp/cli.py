@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import json
+import math
 import os
 import sys
 from dataclasses import dataclass
@@ -43,7 +44,7 @@ class Score(click.FloatRange):
 
     def convert(self, value, param, ctx):
         number = super().convert(value, param, ctx)
-        if number != number:
+        if math.isnan(number):
             self.fail("must be a number, not nan", param, ctx)
         return number
 

@@ -23,7 +23,7 @@ import numpy as np
 from .build import RELATED, STORY
 from .records import parse_utc
 
-__all__ = ["SIMILAR", "EventSettings", "Evidence", "event_clusters", "link_evidence", "settings_with", "similar_pairs", "with_similarity_edges"]
+__all__ = ["SIMILAR", "EventSettings", "Evidence", "event_clusters", "link_evidence", "settings_with", "with_similarity_edges"]
 
 SIMILAR = "similar"
 
@@ -96,21 +96,13 @@ def _tfidf(docs: list[str]):
     return TfidfTransformer(sublinear_tf=True).fit_transform(counts @ merge).astype(np.float32)
 
 
-def similar_pairs(graph: nx.DiGraph, settings: EventSettings = EventSettings()) -> tuple[list[str], dict[tuple[int, int], tuple[float, bool, float, float]]]:
-    """Story keys and, for every pair worth considering (i < j, within the window, score at least the
-    floor): its text similarity, whether a publisher listed one as related to the other, its score, and
-    the hours between them (NaN when a story is undated)."""
-    scored = _score(graph, settings)
-    return scored.keys, scored.pairs
-
-
 class _Scored(NamedTuple):
     keys: list[str]
     hours: np.ndarray  # publication time of each story, hours since the epoch (NaN: undated)
     outlets: np.ndarray
     vectors: object  # TF-IDF rows (scipy sparse), None without text
     related: object  # symmetric 0/1 matrix of publisher-listed pairs (scipy sparse)
-    pairs: dict[tuple[int, int], tuple[float, bool, float, float]]
+    pairs: dict[tuple[int, int], tuple[float, bool, float]]  # (i, j), i < j → (similarity, related, score)
 
 
 def _score(graph: nx.DiGraph, settings: EventSettings) -> _Scored:
@@ -143,11 +135,10 @@ def _score(graph: nx.DiGraph, settings: EventSettings) -> _Scored:
     scores = similarity + np.float32(settings.related_bonus) * is_listed
     keep = scores >= settings.floor
     rows, cols, similarity, is_listed, scores = rows[keep], cols[keep], similarity[keep], is_listed[keep], scores[keep]
-    gaps = np.abs(hours[rows] - hours[cols])
     scores = scores - np.float32(settings.same_outlet_penalty) * (outlets[rows] == outlets[cols])
-    pairs = {(i, j): (sim, flag, score, gap)
-             for i, j, sim, flag, score, gap in zip(rows.tolist(), cols.tolist(), similarity.astype(np.float64).round(4).tolist(),
-                                                     is_listed.tolist(), scores.tolist(), gaps.tolist())}
+    pairs = {(i, j): (sim, flag, score)
+             for i, j, sim, flag, score in zip(rows.tolist(), cols.tolist(), similarity.astype(np.float64).round(4).tolist(),
+                                               is_listed.tolist(), scores.tolist())}
     return _Scored(keys, hours, outlets, vectors, (related + related.T).tocsr(), pairs)
 
 
@@ -194,7 +185,7 @@ def event_clusters(graph: nx.DiGraph, settings: EventSettings = EventSettings(),
     """Events (groups of stories about one happening), largest first, with coverage, duplicates and evidence."""
     scored = _score(graph, settings)
     keys, evidence = scored.keys, scored.pairs
-    score = {pair: value for pair, (_, _, value, _) in evidence.items()}
+    score = {pair: value for pair, (_, _, value) in evidence.items()}
     linked = [part for group in _average_linkage(len(keys), score, settings) for part in _split(group, score, settings)]
     groups = _attach_loners(linked, scored, settings)
     events = []
@@ -220,7 +211,7 @@ def _group_evidence(scored: _Scored, group: list[int], settings: EventSettings) 
             if a >= b:
                 continue
             if (i, j) in scored.pairs:
-                found.append(Evidence(scored.keys[i], scored.keys[j], *scored.pairs[(i, j)][:3]))
+                found.append(Evidence(scored.keys[i], scored.keys[j], *scored.pairs[(i, j)]))
                 continue
             if block is None:
                 rows = scored.vectors[group]

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from graphapp.build import build_graph  # noqa: E402
 from graphapp.events import EventSettings, event_clusters  # noqa: E402
-from graphapp.load import load  # noqa: E402
+from graphapp.loader import load  # noqa: E402
 from graphapp.urls import canonical_url  # noqa: E402
 
 

@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # networkx costs 0.2 s to import; `graphapp stats` counts wit
 
 from .build import OUTLET, PUBLISHED_BY, RELATED, STORY, Resolved, outlet_node
 from .records import parse_utc
+from .results import Cluster, OutletRank, StoryRank
 
 __all__ = [
     "COMBINED_WEIGHTS",
@@ -28,7 +29,6 @@ __all__ = [
     "outlet_ranks",
     "co_coverage_graph",
     "summary",
-    "resolved_summary",
     "describe_group",
 ]
 
@@ -49,19 +49,47 @@ def _related_igraph(graph: nx.DiGraph, stories: list[str]) -> ig.Graph:
     return ig.Graph(n=len(stories), edges=edges, directed=True)
 
 
-_RNG_LOCK = threading.Lock()
+class _ThreadSeededRandom:
+    """igraph's random source: inside `_seeded` a private generator of the calling thread, elsewhere
+    Python's `random` module (igraph's own default), so other igraph users see no change."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def _current(self):
+        return getattr(self._local, "generator", None) or random
+
+    def random(self) -> float:
+        return self._current().random()
+
+    def randint(self, a: int, b: int) -> int:
+        return self._current().randint(a, b)
+
+    def gauss(self, mu: float, sigma: float) -> float:
+        return self._current().gauss(mu, sigma)
+
+    def getrandbits(self, k: int) -> int:
+        return self._current().getrandbits(k)
+
+
+_RANDOM = _ThreadSeededRandom()
+_installed = False
 
 
 @contextmanager
 def _seeded(seed: int):
-    """igraph draws from one process-wide generator; give it a private seeded one, one caller at a
-    time (the app runs sessions in threads)."""
-    with _RNG_LOCK:
-        ig.set_random_number_generator(random.Random(seed))
-        try:
-            yield
-        finally:
-            ig.set_random_number_generator(random)
+    """igraph draws from one process-wide source; route this thread's draws to a generator seeded with
+    `seed` for the duration, without a lock (the app runs sessions in threads)."""
+    global _installed
+    if not _installed:
+        ig.set_random_number_generator(_RANDOM)
+        _installed = True
+    previous = getattr(_RANDOM._local, "generator", None)
+    _RANDOM._local.generator = random.Random(seed)
+    try:
+        yield
+    finally:
+        _RANDOM._local.generator = previous
 
 
 def _louvain(g: ig.Graph, *, resolution: float, seed: int) -> list[list[int]]:
@@ -92,23 +120,14 @@ def _undirected(g: ig.Graph) -> ig.Graph:
     return u
 
 
-def summary(graph: nx.DiGraph, *, seed: int = 0, resolution: float = 1.0) -> dict:
-    """The counts `graphapp stats` prints, for a graph."""
-    stories = _stories(graph)
-    index = {key: i for i, key in enumerate(stories)}
-    edges = [(index[u], index[v]) for u, v, kind in graph.edges(data="kind") if kind == RELATED]
-    counts = _counts(len(stories), edges, seed=seed, resolution=resolution)
-    return {
-        "stories": len(stories),
-        "stories_with_file": sum(1 for s in stories if graph.nodes[s].get("has_file")),
-        "outlets": sum(1 for _, kind in graph.nodes(data="kind") if kind == OUTLET),
-        **counts,
-        "published_by_edges": sum(1 for _, _, kind in graph.edges(data="kind") if kind == PUBLISHED_BY),
-    }
+def summary(resolved: Resolved, *, seed: int = 0, resolution: float = 1.0) -> dict:
+    """The counts `graphapp stats` prints, straight from the resolved stories (no networkx graph needed).
 
-
-def resolved_summary(resolved: Resolved, *, seed: int = 0, resolution: float = 1.0) -> dict:
-    """The same counts as `summary(build_graph(articles))`, without building the networkx graph."""
+    >>> from graphapp import SEEDS, load
+    >>> from graphapp.build import resolve_stories
+    >>> summary(resolve_stories(load([SEEDS], cache_dir=False).articles))
+    {'stories': 11, 'stories_with_file': 1, 'outlets': 9, 'related_edges': 10, 'components': 1, 'clusters': 1, 'published_by_edges': 11}
+    """
     keys = list(resolved.stories)
     index = {key: i for i, key in enumerate(keys)}
     counts = _counts(len(keys), [(index[u], index[v]) for u, v in resolved.edges], seed=seed, resolution=resolution)
@@ -134,7 +153,7 @@ def _counts(n: int, edges: list[tuple[int, int]], *, seed: int, resolution: floa
 
 def coverage_clusters(
     graph: nx.DiGraph, *, method: str = "louvain", resolution: float = 1.0, seed: int = 0, min_size: int = 2
-) -> list[dict]:
+) -> list[Cluster]:
     """Communities of stories over related links, largest first, with who covered them and when.
 
     `method` is "louvain" (seeded, `resolution` > 1 gives smaller clusters) or "components".
@@ -156,7 +175,7 @@ def coverage_clusters(
     return clusters
 
 
-def describe_group(graph: nx.DiGraph, members: list[str], degree: dict[str, int]) -> dict:
+def describe_group(graph: nx.DiGraph, members: list[str], degree: dict[str, int]) -> Cluster:
     """Coverage of a group of stories: outlets, first publisher and lags, dates, quality, top story."""
     nodes = graph.nodes
     dated = sorted((nodes[s]["published"], s) for s in members if "published" in nodes[s])
@@ -192,7 +211,7 @@ def _hours(start: str, end: str) -> float:
     return (parse_utc(end) - parse_utc(start)).total_seconds() / 3600
 
 
-def story_ranks(graph: nx.DiGraph, *, seed: int = 0, exact_limit: int = EXACT_BETWEENNESS_LIMIT) -> list[dict]:
+def story_ranks(graph: nx.DiGraph, *, seed: int = 0, exact_limit: int = EXACT_BETWEENNESS_LIMIT) -> list[StoryRank]:
     """Per story: quality, degrees, PageRank, betweenness (exact or sampled, said in `betweenness_method`), combined."""
     stories = _stories(graph)
     if not stories:
@@ -259,7 +278,7 @@ def co_coverage_graph(graph: nx.DiGraph) -> nx.Graph:
     return co
 
 
-def outlet_ranks(graph: nx.DiGraph, clusters: list[dict] | None = None) -> list[dict]:
+def outlet_ranks(graph: nx.DiGraph, clusters: list[Cluster] | None = None) -> list[OutletRank]:
     """Per outlet: stories, clusters covered, mean quality, and centrality in the co-coverage graph
     (partners = degree, co-coverage links = weighted degree, weighted PageRank, betweenness), and the
     same combined score as stories, with mean quality and partners in place of quality and degree."""

@@ -19,9 +19,9 @@ if TYPE_CHECKING:  # networkx costs 0.2 s to import; `graphapp stats` counts wit
 
 from .records import OUTLET, PUBLISHED_BY, RELATED, STORY, Article, Story, outlet_node, utc_text
 
-__all__ = ["Resolved", "resolve_stories", "build_graph", "outlet_node", "STORY", "OUTLET", "RELATED", "PUBLISHED_BY"]
+__all__ = ["Resolved", "resolve_stories", "build_graph", "graph_from", "outlet_node", "STORY", "OUTLET", "RELATED", "PUBLISHED_BY"]
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class Resolved:
     """Stories with their identities resolved (aliases, file data first) and the related links between them."""
 
@@ -30,6 +30,9 @@ class Resolved:
     edges: list[tuple[str, str]]  # (article, listed story), self-links removed, repeats kept
     listed_by: list[str]  # for each edge, the file whose related list holds it
     files: dict[str, Article]  # story key → its (merged) article
+
+    def __repr__(self) -> str:
+        return f"<Resolved: {len(self.stories):,} stories, {len(self.with_file):,} with a file, {len(self.edges):,} related entries>"
 
 
 def resolve_stories(articles: Iterable[Article]) -> Resolved:
@@ -63,8 +66,18 @@ def resolve_stories(articles: Iterable[Article]) -> Resolved:
 
 
 def build_graph(articles: Iterable[Article]) -> nx.DiGraph:
-    """One story node per canonical URL (file data wins over related entries), one node per outlet."""
-    resolved = resolve_stories(articles)
+    """One story node per canonical URL (file data wins over related entries), one node per outlet.
+
+    >>> from graphapp import SEEDS, load
+    >>> graph = build_graph(load([SEEDS], cache_dir=False).articles)
+    >>> graph.number_of_nodes(), graph.number_of_edges()
+    (20, 21)
+    """
+    return graph_from(resolve_stories(articles))
+
+
+def graph_from(resolved: Resolved) -> nx.DiGraph:
+    """The networkx graph of resolved stories: story and outlet nodes, related and published_by edges."""
     stories = resolved.stories
     import networkx as nx
 

@@ -1,40 +1,24 @@
-"""The `graphapp` command: parses flags, calls the library, formats output. No logic lives here.
+"""The `graphapp` command: parses flags, calls the pipeline, formats output. No logic lives here.
 
+The options of every setting are generated from `options` (default, range, help declared once).
 Exit codes: 0 when something loaded (skipped files are listed on stderr), 1 with one `Error:`
 line when nothing usable was given or a library error occurred, 2 on usage errors.
 """
 
 from __future__ import annotations
 
-import gc
 import json
 import math
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
 from .errors import GraphappError, NothingLoadedError
-from .filters import Filters, parse_date
+from .options import GROUPS, ViewOptions, parse_date, specs
 
 __all__ = ["main", "cli"]
-
-
-@dataclass
-class Loaded:
-    corpus: object
-    graph: object
-
-
-def _date(ctx, param, value, *, end_of_day=False):
-    if value is None:
-        return None
-    try:
-        return parse_date(value, end_of_day=end_of_day)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2020-06-11 or 2020-06-11T09:53:00Z") from None
 
 
 class Score(click.FloatRange):
@@ -49,16 +33,76 @@ class Score(click.FloatRange):
         return number
 
 
-def common_options(command):
-    """Inputs, filters and load options shared by every command."""
+def _date_callback(end_of_day: bool):
+    def convert(ctx, param, value):
+        if value is None:
+            return None
+        try:
+            return parse_date(value, end_of_day=end_of_day)
+        except ValueError:
+            raise click.BadParameter(f"{value!r} is not a date like 2020-06-11 or 2020-06-11T09:53:00Z") from None
+
+    return convert
+
+
+def _setting_option(group: str, name: str, spec, default):
+    """One click option for one declared setting; its value is None (or empty) unless given."""
+    shown = "" if default in (None, "", ()) else f" [default: {default}]"
+    kwargs: dict = {"help": spec.help + shown, "default": None}
+    if spec.widget == "dates":
+        kwargs.update(metavar="DATE", callback=_date_callback(end_of_day=name == "until"))
+    elif spec.widget == "multiselect":
+        kwargs.update(multiple=True, default=(), metavar=spec.query.upper())
+    elif spec.choices and all(isinstance(c, int) for c in spec.choices):
+        kwargs["type"] = click.IntRange(min(spec.choices), max(spec.choices))
+    elif spec.choices:
+        kwargs["type"] = click.Choice([str(c) for c in spec.choices])
+    elif isinstance(default, float):
+        kwargs["type"] = Score(spec.low, spec.high)
+    elif spec.low is not None:
+        kwargs["type"] = click.IntRange(int(spec.low), int(spec.high))
+    return click.option(spec.cli, f"{group}__{name}", **kwargs)
+
+
+def settings_options(*groups: str, only: tuple[str, ...] = ()):
+    """Decorator adding the options of the given setting groups (`only`: these view settings alone)."""
+
+    def decorate(command):
+        for group in reversed(groups):
+            for name, spec, default in reversed(specs(GROUPS[group])):
+                if spec.cli and (group != "view" or not only or name in only):
+                    command = _setting_option(group, name, spec, default)(command)
+        return command
+
+    return decorate
+
+
+def view_options(values: dict) -> ViewOptions:
+    """The ViewOptions the given flags describe (flags not given keep their defaults)."""
+    changes: dict = {}
+    for key, value in values.items():
+        group, name = key.split("__")
+        if value is None or value == ():
+            continue
+        changes.setdefault(group, {})[name] = tuple(value) if isinstance(value, tuple) else value
+    top = changes.pop("view", {})
+    return ViewOptions().replace(**top, **changes)
+
+
+def _given(values: dict, group: str) -> list[str]:
+    """The flags of `group` that were given."""
+    return [_flag(key) for key, value in values.items() if key.startswith(group + "__") and value not in (None, ())]
+
+
+def _flag(key: str) -> str:
+    group, name = key.split("__")
+    return next(spec.cli for field, spec, _ in specs(GROUPS[group]) if field == name)
+
+
+def input_options(command):
+    """Inputs and load options shared by every command that reads articles."""
     options = [
         click.argument("paths", nargs=-1, required=True, type=click.Path()),
-        click.option("--since", callback=_date, metavar="DATE", help="Only stories published on or after DATE."),
-        click.option("--until", callback=lambda c, p, v: _date(c, p, v, end_of_day=True), metavar="DATE",
-                     help="Only stories published on or before DATE."),
-        click.option("--outlet", "outlets", multiple=True, metavar="DOMAIN", help="Only stories of this outlet (repeatable)."),
-        click.option("--topic", "topics", multiple=True, metavar="TOPIC", help="Only stories with this topic (repeatable)."),
-        click.option("--min-quality", type=click.IntRange(min=0), help="Only stories with at least this quality."),
         click.option("--quiet", "-q", is_flag=True, help="No progress bar and no list of skipped files."),
         click.option("--verbose", "-v", is_flag=True, help="Also list every warning of the load report."),
         click.option("--no-cache", is_flag=True, help="Parse every file again; do not read or write the cache."),
@@ -84,6 +128,11 @@ def _progress_bar(quiet: bool):
     return bar, progress
 
 
+def _where(issue: dict) -> str:
+    where = issue["path"] + (f":{issue['line']}" if issue.get("line") is not None else "")
+    return where + (f" [{issue['field']}]" if issue.get("field") else "")
+
+
 def _show_problems(skipped: list[dict], warnings: list[dict], quiet: bool, verbose: bool) -> None:
     if quiet:
         return
@@ -97,33 +146,19 @@ def _show_problems(skipped: list[dict], warnings: list[dict], quiet: bool, verbo
                    "--verbose lists them", err=True)
 
 
-def _filters(since, until, outlets, topics, min_quality) -> Filters:
-    return Filters(since, until, tuple(outlets), tuple(topics), min_quality)
-
-
-def _load(paths, since, until, outlets, topics, min_quality, quiet, verbose, no_cache) -> Loaded:
-    from .build import build_graph
-    from .filters import filter_graph
-    from .load import load
-    from .stats import issue_dict, nothing_message
+def _run(paths, options: ViewOptions, *, quiet: bool, verbose: bool, no_cache: bool):
+    """Load and open the view, with a progress bar and the load report on stderr."""
+    from .pipeline import issue_dict, open_paths, run
 
     bar, progress = _progress_bar(quiet)
     try:
-        corpus = load(paths, cache_dir=False if no_cache else None, progress=progress)
+        dataset = open_paths(paths, cache_dir=False if no_cache else None, progress=progress)
     finally:
         if bar is not None:
             bar.close()
-    report = corpus.report
+    report = dataset.report
     _show_problems([issue_dict(i) for i in report.skipped], [issue_dict(i) for i in report.warnings], quiet, verbose)
-    if not corpus.articles:
-        raise NothingLoadedError(nothing_message(report))
-    full = build_graph(corpus.articles)
-    return Loaded(corpus, filter_graph(full, _filters(since, until, outlets, topics, min_quality)))
-
-
-def _where(issue: dict) -> str:
-    where = issue["path"] + (f":{issue['line']}" if issue.get("line") is not None else "")
-    return where + (f" [{issue['field']}]" if issue.get("field") else "")
+    return run(dataset, options)
 
 
 class GraphappGroup(click.Group):
@@ -139,7 +174,7 @@ class GraphappGroup(click.Group):
             ctx.exit(0)
 
 
-@click.group(cls=GraphappGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=GraphappGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="graphapp")
 def cli():
     """Explore how news stories spread across outlets: load article files, build the story/outlet
@@ -147,17 +182,16 @@ def cli():
 
 
 @cli.command()
-@common_options
+@input_options
+@settings_options("filters", "topics", "view", only=("seed",))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed for Louvain clustering.")
-def stats(as_json, seed, paths, quiet, verbose, no_cache, **filters):
+def stats(as_json, paths, quiet, verbose, no_cache, **settings):
     """Counts: files, stories, outlets, links, components and clusters."""
-    from .stats import corpus_stats
+    from .pipeline import corpus_stats
 
     bar, progress = _progress_bar(quiet)
     try:
-        result = corpus_stats(paths, filters=_filters(**filters), seed=seed, cache_dir=False if no_cache else None,
-                              progress=progress)
+        result = corpus_stats(paths, view_options(settings), cache_dir=False if no_cache else None, progress=progress)
     except NothingLoadedError as exc:
         _show_problems(exc.skipped, [], quiet, verbose)
         raise
@@ -177,72 +211,47 @@ def stats(as_json, seed, paths, quiet, verbose, no_cache, **filters):
 
 
 RANK_BY = ["quality", "degree", "pagerank", "betweenness", "combined"]
+FORMATS = click.Choice(["table", "csv", "json"])
 
 
 @cli.command()
-@common_options
+@input_options
+@settings_options("filters", "topics", "view", only=("seed",))
 @click.option("--by", type=click.Choice(RANK_BY), default="combined", show_default=True, help="What to rank by.")
 @click.option("--outlets", "rank_outlets", is_flag=True, help="Rank outlets instead of stories.")
 @click.option("--top", type=click.IntRange(min=1), default=20, show_default=True, help="How many rows.")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
-def rank(by, rank_outlets, top, fmt, **options):
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+def rank(by, rank_outlets, top, fmt, paths, quiet, verbose, no_cache, **settings):
     """Rank stories (or outlets) by quality and centrality."""
-    from . import analyze, tables
+    from . import tables
 
-    loaded = _load(**options)
+    result = _run(paths, view_options(settings), quiet=quiet, verbose=verbose, no_cache=no_cache)
     if rank_outlets:
-        frame = tables.outlet_ranks_table(analyze.outlet_ranks(loaded.graph))
+        frame = tables.outlet_ranks_table(result.outlet_ranks)
         column = {"quality": "mean_quality", "degree": "partners"}.get(by, by)
         frame = frame.sort_values([column, "outlet"], ascending=[False, True], na_position="last")
     else:
-        frame = tables.story_ranks_table(analyze.story_ranks(loaded.graph))
+        frame = tables.story_ranks_table(result.story_ranks)
         frame = frame.sort_values([by, "story"], ascending=[False, True], na_position="last")
     _emit(frame.head(top), fmt)
 
 
 @cli.command()
-@common_options
+@input_options
+@settings_options("filters", "view", "topics", "events", only=("level", "seed", "min_size"))
 @click.option("--top", type=click.IntRange(min=1), default=20, show_default=True, help="How many clusters.")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
-@click.option("--method", type=click.Choice(["louvain", "components"]), default="louvain", show_default=True)
-@click.option("--resolution", type=float, default=1.0, show_default=True, help="Louvain resolution (higher: smaller clusters).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed for Louvain clustering.")
-@click.option("--min-size", type=click.IntRange(min=1), default=2, show_default=True, help="Smallest cluster shown.")
-@click.option("--level", type=click.Choice(["topics", "events"]), default="topics", show_default=True,
-              help="topics: communities of related links; events: stories reporting the same event (text, time, links).")
-@click.option("--threshold", type=Score(0, 2), default=None, help="Events: average link score to merge (default 0.14).")
-@click.option("--min-link", type=Score(0, 2), default=None, help="Events: score the closest pair of two groups needs to merge them (default 0.25).")
-@click.option("--window", type=Score(min=0), default=None, help="Events: hours within which stories may be merged (default 72).")
-@click.option("--split-ratio", type=Score(0, 1), default=None,
-              help="Events: split an event whose halves' cross score is under this share of their own (default 0.5; 0: never).")
-@click.option("--attach-threshold", type=Score(0, 2), default=None,
-              help="Events: mean score with which a lone story joins an event (default 0.25).")
-@click.option("--attach-window", type=Score(min=0), default=None,
-              help="Events: hours from an event's first or last story within which a lone story may join (default 168).")
-@click.option("--related-bonus", type=Score(0, 1), default=None, help="Events: score added by a related link (default 0.1).")
-def clusters(top, fmt, method, resolution, seed, min_size, level, threshold, min_link, window, split_ratio, attach_threshold, attach_window,
-             related_bonus, **options):
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+def clusters(top, fmt, paths, quiet, verbose, no_cache, **settings):
     """Coverage clusters: which outlets covered the same story (or event), who was first, who followed."""
-    from . import analyze, tables
+    from . import tables
 
-    context = click.get_current_context()
-    explicit = {name for name in ("method", "resolution", "seed")
-                if context.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT}
-    if level == "events" and explicit:
-        raise click.UsageError(f"--{', --'.join(sorted(explicit))}: only for --level topics")
-    if level == "topics" and any(v is not None for v in (threshold, min_link, window, split_ratio, attach_threshold, attach_window, related_bonus)):
-        raise click.UsageError("--threshold, --min-link, --window, --split-ratio, --attach-threshold, --attach-window, --related-bonus: "
-                               "only for --level events")
-    loaded = _load(**options)
-    if level == "events":
-        from .events import event_clusters, settings_with
-
-        settings = settings_with(threshold=threshold, min_link=min_link, window_hours=window, split_ratio=split_ratio,
-                                 attach_threshold=attach_threshold,
-                                 attach_window_hours=attach_window, related_bonus=related_bonus)
-        found = event_clusters(loaded.graph, settings, min_size=min_size)[:top]
-    else:
-        found = analyze.coverage_clusters(loaded.graph, method=method, resolution=resolution, seed=seed, min_size=min_size)[:top]
+    options = view_options(settings)
+    other = "topics" if options.level == "events" else "events"
+    misplaced = _given(settings, other) + (["--seed"] if options.level == "events" and settings["view__seed"] is not None else [])
+    if misplaced:
+        raise click.UsageError(f"{', '.join(misplaced)}: only for --level {other}")
+    result = _run(paths, options, quiet=quiet, verbose=verbose, no_cache=no_cache)
+    found = result.clusters[:top]
     if fmt == "json":
         click.echo(json.dumps(found, ensure_ascii=False, indent=1))
         return
@@ -250,13 +259,12 @@ def clusters(top, fmt, method, resolution, seed, min_size, level, threshold, min
 
 
 @cli.command()
-@common_options
+@input_options
+@settings_options("filters", "view", "topics", "events")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True), help="File to write.")
 @click.option("--format", "fmt", default=None, help="Export format (default: from the file name).")
-@click.option("--events", "with_events", is_flag=True,
-              help="Add the event links: `similar` edges, and a `similarity` on related edges inside an event.")
-def export(output, fmt, with_events, **options):
-    """Write the graph as GraphML, GEXF, JSON, CSV (zip), HTML or PNG."""
+def export(output, fmt, paths, quiet, verbose, no_cache, **settings):
+    """Write the view (filters, level, focus, colours, seed) as GraphML, GEXF, JSON, CSV, HTML or PNG."""
     from .export import EXPORTERS, export_bytes, format_for_path
 
     if fmt is None:
@@ -266,38 +274,38 @@ def export(output, fmt, with_events, **options):
             raise click.UsageError(str(exc)) from None
     elif fmt not in EXPORTERS:
         raise click.UsageError(f"unknown format {fmt!r}; choose from {', '.join(EXPORTERS)}")
-    loaded = _load(**options)
-    graph = loaded.graph
-    if with_events:
-        from .events import event_clusters, with_similarity_edges
-
-        graph = with_similarity_edges(graph, event_clusters(graph))
-    data = export_bytes(graph, fmt)
+    result = _run(paths, view_options(settings), quiet=quiet, verbose=verbose, no_cache=no_cache)
+    data = export_bytes(result, fmt)
     try:
         Path(output).write_bytes(data)
     except OSError as exc:
         raise GraphappError(f"cannot write {output}: {exc.strerror or exc}") from None
-    if not options["quiet"]:
+    if not quiet:
         click.echo(f"wrote {output} ({fmt}, {len(data):,} bytes)", err=True)
+
+
+# The project's .streamlit/config.toml is only read from the working directory: the launcher sets
+# the same safe defaults, without overriding anything the user set in the environment.
+STREAMLIT_DEFAULTS = {"STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", "STREAMLIT_SERVER_ENABLE_XSRF_PROTECTION": "true",
+                      "STREAMLIT_SERVER_MAX_UPLOAD_SIZE": "100", "STREAMLIT_CLIENT_TOOLBAR_MODE": "minimal",
+                      "STREAMLIT_SERVER_ADDRESS": "localhost", "STREAMLIT_SERVER_SHOW_EMAIL_PROMPT": "false"}
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--port", type=click.IntRange(1, 65535), help="Port to serve on (else Streamlit's setting, default 8501).")
 def app(paths, port):
-    """Open the explorer in the browser (default data: the bundled seeds/)."""
+    """Open the explorer in the browser (default data: the bundled seeds)."""
     from streamlit.web import cli as streamlit_cli
 
     missing = [p for p in paths if not os.path.exists(p)]
     if missing:
         raise GraphappError(f"no such file or folder: {', '.join(missing)}")
+    import gc
 
+    gc.enable()  # a long-running server, not a short command (see __main__)
     script = str(Path(__file__).with_name("app.py"))
-    # The project's .streamlit/config.toml is only read from the working directory: set the same
-    # safe defaults here, without overriding anything the user set in the environment.
-    for name, value in {"STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", "STREAMLIT_SERVER_ENABLE_XSRF_PROTECTION": "true",
-                        "STREAMLIT_SERVER_MAX_UPLOAD_SIZE": "100", "STREAMLIT_CLIENT_TOOLBAR_MODE": "minimal",
-                        "STREAMLIT_SERVER_ADDRESS": "localhost", "STREAMLIT_SERVER_SHOW_EMAIL_PROMPT": "false"}.items():
+    for name, value in STREAMLIT_DEFAULTS.items():
         os.environ.setdefault(name, value)
     args = ["streamlit", "run", script]
     if port:
@@ -329,14 +337,10 @@ def _emit(frame, fmt: str) -> None:
         click.echo(shown.to_string(index=False))
 
 
-def main() -> None:
-    # A short-lived process holding a few million small, acyclic records: the cyclic garbage
-    # collector would only re-scan them again and again (about a second on azure-news), and
-    # freeing them one by one at exit costs a few tenths more; the operating system reclaims
-    # the memory at once, so the process ends with os._exit after flushing its output.
-    gc.disable()
+def main(args: list[str] | None = None) -> int:
+    """Run the command line and return its exit code (never exits the process: see __main__)."""
     try:
-        code = cli.main(prog_name="graphapp", standalone_mode=False)
+        code = cli.main(args=args, prog_name="graphapp", standalone_mode=False)
     except click.exceptions.Exit as exc:
         code = exc.exit_code
     except click.ClickException as exc:
@@ -345,6 +349,5 @@ def main() -> None:
     except click.Abort:
         click.echo("Aborted!", err=True)
         code = 1
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code if isinstance(code, int) else 0)
+    return code if isinstance(code, int) else 0
+

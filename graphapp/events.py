@@ -21,32 +21,18 @@ import networkx as nx
 import numpy as np
 
 from .build import RELATED, STORY
+from .options import EventSettings
 from .records import parse_utc
+from .results import Event
 
-__all__ = ["SIMILAR", "EventSettings", "Evidence", "event_clusters", "link_evidence", "settings_with", "with_similarity_edges"]
+__all__ = ["SIMILAR", "EventSettings", "event_clusters", "link_evidence", "pair_score", "with_similarity_edges"]
 
 SIMILAR = "similar"
 
 
 @dataclass(frozen=True, slots=True)
-class EventSettings:
-    """Tunable knobs of event clustering (CLI: `clusters --level events --threshold … --window …`)."""
-
-    threshold: float = 0.14  # average link score two groups need to merge
-    min_link: float = 0.25  # …and their closest pair must reach this: no event is made of loose links only
-    window_hours: float = 72.0  # stories further apart in time are never merged by similarity
-    split_ratio: float = 0.5  # an event splits in two when its halves' cross score is under this share of their own (0: never)
-    attach_threshold: float = 0.25  # a story left alone joins the event it resembles most on average, if this close…
-    attach_window_hours: float = 168.0  # …and published within this many hours of that event's first or last story
-    related_bonus: float = 0.1  # added to the score of a pair whose publisher listed one as related to the other
-    duplicate_threshold: float = 0.8  # text similarity above which two stories are copies of one article
-    floor: float = 0.05  # scores below this count as 0
-    same_outlet_penalty: float = 0.1  # one outlet's template notices (SDK retirements, digests) look alike
-
-
-@dataclass(frozen=True, slots=True)
-class Evidence:
-    """Why two stories are linked."""
+class _Link:
+    """Why two stories are linked, as scored (exported as a results.Evidence)."""
 
     a: str
     b: str
@@ -55,11 +41,14 @@ class Evidence:
     score: float
 
 
-def settings_with(**changes) -> EventSettings:
-    """The default settings with the given (non-None) values replaced."""
-    from dataclasses import replace
-
-    return replace(EventSettings(), **{k: v for k, v in changes.items() if v is not None})
+def pair_score(similarity, related, same_outlet, settings: EventSettings):
+    """The one score the grouping gives a pair of stories: text similarity, plus the related bonus when a
+    publisher listed one as related to the other, less the same-outlet penalty. Works on numbers and on
+    numpy arrays (summed over an event's members it gives the event's total, used for late reports)."""
+    bonus, penalty = settings.related_bonus, settings.same_outlet_penalty
+    if isinstance(similarity, np.ndarray):  # keep the arrays' precision: the same figures however it is called
+        bonus, penalty = similarity.dtype.type(bonus), similarity.dtype.type(penalty)
+    return similarity + bonus * related - penalty * same_outlet
 
 
 def _texts(graph: nx.DiGraph) -> tuple[list[str], list[str], np.ndarray]:
@@ -132,10 +121,9 @@ def _score(graph: nx.DiGraph, settings: EventSettings) -> _Scored:
     cols = np.concatenate([cols[text_only], listed_cols])
     similarity = np.concatenate([similarity[text_only], listed_similarity])
     is_listed = np.concatenate([np.zeros(int(text_only.sum()), dtype=bool), np.ones(len(listed_rows), dtype=bool)])
-    scores = similarity + np.float32(settings.related_bonus) * is_listed
-    keep = scores >= settings.floor
-    rows, cols, similarity, is_listed, scores = rows[keep], cols[keep], similarity[keep], is_listed[keep], scores[keep]
-    scores = scores - np.float32(settings.same_outlet_penalty) * (outlets[rows] == outlets[cols])
+    keep = pair_score(similarity, is_listed, 0, settings) >= settings.floor
+    rows, cols, similarity, is_listed = rows[keep], cols[keep], similarity[keep], is_listed[keep]
+    scores = pair_score(similarity, is_listed, outlets[rows] == outlets[cols], settings)
     pairs = {(i, j): (sim, flag, score)
              for i, j, sim, flag, score in zip(rows.tolist(), cols.tolist(), similarity.astype(np.float64).round(4).tolist(),
                                                is_listed.tolist(), scores.tolist())}
@@ -181,7 +169,7 @@ def _close_pairs(vectors, hours: np.ndarray, window: float, least: float, chunk:
     return np.minimum(first, second), np.maximum(first, second), cosine
 
 
-def event_clusters(graph: nx.DiGraph, settings: EventSettings = EventSettings(), *, min_size: int = 2) -> list[dict]:
+def event_clusters(graph: nx.DiGraph, settings: EventSettings = EventSettings(), *, min_size: int = 2) -> list[Event]:
     """Events (groups of stories about one happening), largest first, with coverage, duplicates and evidence."""
     scored = _score(graph, settings)
     keys, evidence = scored.keys, scored.pairs
@@ -200,7 +188,7 @@ def event_clusters(graph: nx.DiGraph, settings: EventSettings = EventSettings(),
     return events
 
 
-def _group_evidence(scored: _Scored, group: list[int], settings: EventSettings) -> list[Evidence]:
+def _group_evidence(scored: _Scored, group: list[int], settings: EventSettings) -> list[_Link]:
     """Evidence for every linked pair inside an event: the scored pair, or for a story attached beyond
     the window, its text similarity and related link computed here (pairs with neither are left out)."""
     block = None
@@ -211,16 +199,15 @@ def _group_evidence(scored: _Scored, group: list[int], settings: EventSettings) 
             if a >= b:
                 continue
             if (i, j) in scored.pairs:
-                found.append(Evidence(scored.keys[i], scored.keys[j], *scored.pairs[(i, j)]))
+                found.append(_Link(scored.keys[i], scored.keys[j], *scored.pairs[(i, j)]))
                 continue
             if block is None:
                 rows = scored.vectors[group]
                 block = (rows @ rows.T).toarray()
             similarity, related = float(block[a, b]), bool(scored.related[i, j])
             if similarity >= settings.floor or related:
-                score = (similarity + settings.related_bonus * related
-                         - settings.same_outlet_penalty * (scored.outlets[i] == scored.outlets[j]))
-                found.append(Evidence(scored.keys[i], scored.keys[j], round(similarity, 4), related, float(score)))
+                score = pair_score(similarity, related, bool(scored.outlets[i] == scored.outlets[j]), settings)
+                found.append(_Link(scored.keys[i], scored.keys[j], round(similarity, 4), related, float(score)))
     return found
 
 
@@ -311,9 +298,8 @@ def _attach_loners(groups: list[list[int]], scored: _Scored, settings: EventSett
     joined: dict[int, list[int]] = defaultdict(list)
     for start in range(0, len(loners), 2000):  # a block of loners at a time: bounded memory on big corpora
         block = loners[start:start + 2000]
-        total = (scored.vectors[block] @ summed).toarray()
-        total += settings.related_bonus * (scored.related[block] @ membership).toarray()
-        total -= settings.same_outlet_penalty * (outlet_of[block] @ outlets_in).toarray()
+        total = pair_score((scored.vectors[block] @ summed).toarray(), (scored.related[block] @ membership).toarray(),
+                           (outlet_of[block] @ outlets_in).toarray(), settings)
         mean = total / sizes
         when = scored.hours[block][:, None]
         mean[(when < first - settings.attach_window_hours) | (when > last + settings.attach_window_hours)] = -np.inf
@@ -332,7 +318,7 @@ def _nanextreme(extreme, values: np.ndarray) -> float:
     return float(extreme(dated)) if len(dated) else float("nan")
 
 
-def _duplicates(graph: nx.DiGraph, evidence: list[Evidence], settings: EventSettings) -> dict[str, str]:
+def _duplicates(graph: nx.DiGraph, evidence: list[_Link], settings: EventSettings) -> dict[str, str]:
     """Story → the earliest story of the event it copies (near-identical title and excerpt under another URL)."""
     copies: dict[str, str] = {}
     for e in sorted((e for e in evidence if e.similarity >= settings.duplicate_threshold), key=lambda e: (-e.similarity, e.a, e.b)):
@@ -343,7 +329,7 @@ def _duplicates(graph: nx.DiGraph, evidence: list[Evidence], settings: EventSett
     return copies
 
 
-def _describe(graph: nx.DiGraph, stories: list[str], evidence: list[Evidence], settings: EventSettings) -> dict:
+def _describe(graph: nx.DiGraph, stories: list[str], evidence: list[_Link], settings: EventSettings) -> dict:
     from .analyze import describe_group
 
     degree = defaultdict(int)
@@ -385,22 +371,29 @@ def with_similarity_edges(graph: nx.DiGraph, events: list[dict]) -> nx.DiGraph:
 
 def link_evidence(graph: nx.DiGraph, a: str, b: str, settings: EventSettings = EventSettings()) -> dict:
     """Why two stories are (or are not) linked: related entries in either direction (and which file
-    listed them), text similarity, time apart, and whether one copies the other."""
+    listed them), text similarity, time apart, whether one copies the other, and the score the grouping
+    used for this pair (`scored` is False when the grouping never scored it: too far apart in time or
+    under the floor; `score` then says what the pair would get)."""
     listed = [{"from": u, "to": v, "listed_by": graph.edges[u, v].get("listed_by")}
               for u, v in ((a, b), (b, a)) if graph.has_edge(u, v) and graph.edges[u, v].get("kind") == RELATED]
-    keys, docs, hours = _texts(graph)
-    index = {key: i for i, key in enumerate(keys)}
-    similarity = None
-    vectors = _tfidf(docs) if a in index and b in index else None
-    if vectors is not None:
-        similarity = round(float((vectors[index[a]] @ vectors[index[b]].T).toarray()[0, 0]), 4)
-    gap = float(abs(hours[index[a]] - hours[index[b]])) if a in index and b in index else math.nan
+    scored = _score(graph, settings)
+    index = {key: i for i, key in enumerate(scored.keys)}
+    if a not in index or b not in index or scored.vectors is None:
+        return {"related": listed, "similarity": None, "hours_apart": None, "within_window": False, "duplicate": False,
+                "scored": False, "score": None}
+    i, j = sorted((index[a], index[b]))
+    gap = float(abs(scored.hours[i] - scored.hours[j]))
+    if (i, j) in scored.pairs:
+        similarity, _, score = scored.pairs[(i, j)]
+    else:
+        similarity = round(float((scored.vectors[i] @ scored.vectors[j].T).toarray()[0, 0]), 4)
+        score = pair_score(similarity, bool(listed), bool(scored.outlets[i] == scored.outlets[j]), settings)
     return {
         "related": listed,
         "similarity": similarity,
         "hours_apart": None if math.isnan(gap) else round(gap, 1),
         "within_window": bool(not math.isnan(gap) and gap <= settings.window_hours),
-        "duplicate": bool(similarity is not None and similarity >= settings.duplicate_threshold),
-        "score": None if similarity is None else round(similarity + (settings.related_bonus if listed else 0.0)
-                                                        - (settings.same_outlet_penalty if graph.nodes[a].get("outlet") == graph.nodes[b].get("outlet") else 0.0), 4),
+        "duplicate": bool(similarity >= settings.duplicate_threshold),
+        "scored": (i, j) in scored.pairs,
+        "score": round(float(score), 4),
     }

@@ -1,6 +1,8 @@
 """The registry of export formats, read by both the CLI and the app's download buttons.
 
-Every writer takes a graph and returns bytes. Files are valid for strict readers: GraphML and
+Every writer takes a `pipeline.Result` (one dataset seen with one `ViewOptions`) and returns bytes,
+so an export is exactly the view: its filters, its level (events add their `similar` links and
+evidence), its focus, colours, sizes and seed. Files are valid for strict readers: GraphML and
 GEXF node ids are XML name tokens derived from the canonical URL (kept as the `node_key`
 attribute), GEXF gets the small fixes networkx needs to validate, JSON never holds NaN, and CSV
 cells that a spreadsheet would run as a formula are prefixed with an apostrophe.
@@ -21,6 +23,8 @@ from pathlib import Path
 
 import networkx as nx
 
+from .pipeline import Result
+
 __all__ = ["Exporter", "EXPORTERS", "export_bytes", "format_for_path", "xml_id", "safe_csv", "NODE_COLUMNS", "EDGE_COLUMNS"]
 
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -38,7 +42,7 @@ class Exporter:
     suffix: str
     media_type: str
     description: str
-    write: Callable[[nx.DiGraph], bytes]
+    write: Callable[[Result], bytes]
 
 
 def xml_id(key: str) -> str:
@@ -139,27 +143,38 @@ def _csv_zip(graph: nx.DiGraph) -> bytes:
     return buffer.getvalue()
 
 
-def _html(graph: nx.DiGraph) -> bytes:
-    from .views import network_view  # the view decides overview or full graph, as the app does
+def _graph(result: Result) -> nx.DiGraph:
+    """The graph an export holds: the filtered graph, with the event links when the view shows events."""
+    return result.graph_with_events if result.options.level == "events" else result.graph
 
-    return network_view(graph).html.encode("utf-8")
+
+def _html(result: Result) -> bytes:
+    from .render import network_html
+
+    view = result.network
+    return network_html(view.graph, view.style, view.positions, edge_width_key=view.edge_width_key,
+                        note=view.note).encode("utf-8")
 
 
-def _png(graph: nx.DiGraph) -> bytes:
-    from .views import network_view
+def _png(result: Result) -> bytes:
+    from .render import network_png
 
-    return network_view(graph).png()
+    return network_png(result.network)
+
+
+def _on_graph(writer: Callable[[nx.DiGraph], bytes]) -> Callable[[Result], bytes]:
+    return lambda result: writer(_graph(result))
 
 
 EXPORTERS: dict[str, Exporter] = {
     e.name: e
     for e in [
-        Exporter("graphml", ".graphml", "application/graphml+xml", "GraphML (Gephi, Cytoscape, yEd, igraph)", _graphml),
-        Exporter("gexf", ".gexf", "application/gexf+xml", "GEXF 1.2 (Gephi)", _gexf),
-        Exporter("json", ".json", "application/json", "node-link JSON (networkx, D3)", _json),
-        Exporter("csv", ".zip", "application/zip", "CSV tables nodes.csv and edges.csv, zipped", _csv_zip),
-        Exporter("nodes-csv", ".nodes.csv", "text/csv", "CSV table of nodes", _nodes_csv),
-        Exporter("edges-csv", ".edges.csv", "text/csv", "CSV table of edges", _edges_csv),
+        Exporter("graphml", ".graphml", "application/graphml+xml", "GraphML (Gephi, Cytoscape, yEd, igraph)", _on_graph(_graphml)),
+        Exporter("gexf", ".gexf", "application/gexf+xml", "GEXF 1.2 (Gephi)", _on_graph(_gexf)),
+        Exporter("json", ".json", "application/json", "node-link JSON (networkx, D3)", _on_graph(_json)),
+        Exporter("csv", ".zip", "application/zip", "CSV tables nodes.csv and edges.csv, zipped", _on_graph(_csv_zip)),
+        Exporter("nodes-csv", ".nodes.csv", "text/csv", "CSV table of nodes", _on_graph(_nodes_csv)),
+        Exporter("edges-csv", ".edges.csv", "text/csv", "CSV table of edges", _on_graph(_edges_csv)),
         Exporter("html", ".html", "text/html", "standalone interactive network page (works offline)", _html),
         Exporter("png", ".png", "image/png", "picture of the network view", _png),
     ]
@@ -178,10 +193,10 @@ def format_for_path(path: str | Path) -> str:
     raise ValueError(f"cannot tell the format from {Path(path).name!r}; use --format or one of: {known}")
 
 
-def export_bytes(graph: nx.DiGraph, fmt: str) -> bytes:
-    """Write `graph` in format `fmt` (a key of EXPORTERS)."""
+def export_bytes(result: Result, fmt: str) -> bytes:
+    """Write the view `result` in format `fmt` (a key of EXPORTERS)."""
     try:
         exporter = EXPORTERS[fmt]
     except KeyError:
         raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(EXPORTERS)}") from None
-    return exporter.write(graph)
+    return exporter.write(result)

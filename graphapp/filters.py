@@ -1,83 +1,44 @@
-"""Choosing which stories to look at: dates, outlets, topics, quality, title text.
+"""Choosing which stories to look at: dates, outlets, topics, quality, title words.
 
-Filters return a new graph and never mutate the one they are given (it may be cached and shared).
+Filtering works on the resolved stories (before any networkx graph exists) and returns a new
+`Resolved`; the one it is given may be cached and shared, so it is never changed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from .build import Resolved
+from .options import Filters
+from .records import Story
 
-from typing import TYPE_CHECKING
-
-from .records import STORY, outlet_node, utc_text
-
-if TYPE_CHECKING:
-    import networkx as nx
-
-__all__ = ["Filters", "filter_graph", "parse_date"]
+__all__ = ["Filters", "filter_stories", "passes"]
 
 
-@dataclass(frozen=True, slots=True)
-class Filters:
-    """Which stories to keep. Empty fields keep everything."""
-
-    since: datetime | None = None
-    until: datetime | None = None
-    outlets: tuple[str, ...] = ()
-    topics: tuple[str, ...] = ()
-    min_quality: int | None = None
-    text: str = ""
-
-    @property
-    def active(self) -> bool:
-        return any((self.since, self.until, self.outlets, self.topics, self.min_quality is not None, self.text.strip()))
-
-
-def parse_date(text: str, *, end_of_day: bool = False) -> datetime:
-    """`2020-06-11` or a full ISO date-time → an aware UTC datetime (a bare date ends at 23:59:59 if asked)."""
-    value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    if len(text.strip()) <= 10 and end_of_day:
-        value = value.replace(hour=23, minute=59, second=59)
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-
-
-def _iso(value: datetime) -> str:
-    return utc_text(value.astimezone(timezone.utc))
-
-
-def filter_graph(graph: nx.DiGraph, filters: Filters) -> nx.DiGraph:
-    """The stories that pass `filters`, their links among themselves, and their outlets (counts recomputed)."""
-    if not filters.active:
-        return graph
-    since = _iso(filters.since) if filters.since else None
-    until = _iso(filters.until) if filters.until else None
-    outlets = {o.strip().lower().removeprefix("outlet:").removeprefix("www.") for o in filters.outlets}
-    topics = {t.lower() for t in filters.topics}
+def passes(story: Story, filters: Filters) -> bool:
+    """Whether one story passes `filters` (a story without a date fails any date filter)."""
+    if filters.since or filters.until:
+        if story.published is None:
+            return False
+        if filters.since and story.published < filters.since or filters.until and story.published > filters.until:
+            return False
+    if filters.outlets and story.outlet not in _outlets(filters):
+        return False
+    if filters.topics and not {t.lower() for t in filters.topics} & {t.strip().lower() for t in story.topics}:
+        return False
+    if filters.min_quality is not None and (story.quality is None or story.quality < filters.min_quality):
+        return False
     words = filters.text.lower().split()
-    keep = []
-    for node, data in graph.nodes(data=True):
-        if data.get("kind") != STORY:
-            continue
-        published = data.get("published")
-        if (since or until) and published is None:
-            continue
-        if since and published < since or until and published > until:
-            continue
-        if outlets and data["outlet"] not in outlets:
-            continue
-        if topics and not topics & {t.strip().lower() for t in data.get("topics", "").split(";")}:
-            continue
-        if filters.min_quality is not None and data.get("quality", -1) < filters.min_quality:
-            continue
-        if words and not all(w in data.get("title", "").lower() for w in words):
-            continue
-        keep.append(node)
-    counts: dict[str, int] = {}
-    for node in keep:
-        domain = graph.nodes[node]["outlet"]
-        counts[domain] = counts.get(domain, 0) + 1
-    result = graph.subgraph(keep + [outlet_node(d) for d in counts]).copy()
-    for domain, count in counts.items():
-        result.nodes[outlet_node(domain)]["stories"] = count
-    return result
+    return not words or all(w in (story.title or "").lower() for w in words)
+
+
+def _outlets(filters: Filters) -> set[str]:
+    return {o.strip().lower().removeprefix("outlet:").removeprefix("www.") for o in filters.outlets}
+
+
+def filter_stories(resolved: Resolved, filters: Filters) -> Resolved:
+    """The stories that pass `filters` and the related links among them (a new Resolved)."""
+    if not filters.active:
+        return resolved
+    stories = {key: story for key, story in resolved.stories.items() if passes(story, filters)}
+    kept = [i for i, (u, v) in enumerate(resolved.edges) if u in stories and v in stories]
+    return Resolved(stories, resolved.with_file & stories.keys(), [resolved.edges[i] for i in kept],
+                    [resolved.listed_by[i] for i in kept], {k: a for k, a in resolved.files.items() if k in stories})

@@ -1,29 +1,29 @@
 """What the network view draws: the whole graph when it is small enough, else an overview
 (clusters as super-nodes plus outlets) with drill-down into a cluster, an outlet or a story's
-neighbourhood. Used by the app and by the HTML/PNG exports, so both show the same thing.
+neighbourhood. Used by the app and by the HTML/PNG exports, so both show the same thing; how it looks is `render`.
 """
 
 from __future__ import annotations
 
-import io
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 
 import networkx as nx
 
-from .analyze import coverage_clusters
+from .analyze import co_coverage_graph, coverage_clusters
 from .build import OUTLET, RELATED, STORY, outlet_node
 from .render import NodeStyle, layout_positions, network_html, node_styles
 
-__all__ = ["OVERVIEW_NODES", "OVERVIEW_EDGES", "NetworkView", "network_view", "cluster_overview", "focus_graph"]
+__all__ = ["OVERVIEW_NODES", "OVERVIEW_EDGES", "NetworkView", "network_view", "cluster_overview", "focus_graph",
+           "outlet_network"]
 
 OVERVIEW_NODES = 2_500
 OVERVIEW_EDGES = 20_000
 OVERVIEW_OUTLETS = 40  # outlets drawn next to the clusters in the overview (most stories first)
 
 
-@dataclass
+@dataclass(repr=False)
 class NetworkView:
     """A drawable graph with its styling and positions, and a sentence saying what it shows."""
 
@@ -34,6 +34,9 @@ class NetworkView:
     overview: bool = False
     edge_width_key: str | None = None
 
+    def __repr__(self) -> str:
+        return f"<NetworkView: {self.graph.number_of_nodes():,} nodes, {self.graph.number_of_edges():,} edges: {self.note}>"
+
     @cached_property
     def html(self) -> str:
         """The standalone page, saying what it shows (for exports)."""
@@ -43,36 +46,6 @@ class NetworkView:
     def embedded_html(self) -> str:
         """The page without the note, for an app that shows the note itself."""
         return network_html(self.graph, self.style, self.positions, edge_width_key=self.edge_width_key)
-
-    def png(self, *, size: int = 1600) -> bytes:
-        """A static picture of the same layout and colors (Pillow; no browser, no matplotlib).
-
-        Not matplotlib: igraph imports matplotlib.pyplot at import time whenever it is installed,
-        which would add about a second to every command.
-        """
-        from PIL import Image, ImageDraw
-
-        margin = 40
-        image = Image.new("RGB", (size, size), "white")
-        draw = ImageDraw.Draw(image)
-        if self.positions:
-            xs = [x for x, _ in self.positions.values()]
-            ys = [y for _, y in self.positions.values()]
-            span = max(max(xs) - min(xs), max(ys) - min(ys)) or 1.0
-            factor = (size - 2 * margin) / span
-            at = {n: (margin + (x - min(xs)) * factor, margin + (y - min(ys)) * factor) for n, (x, y) in self.positions.items()}
-            for u, v in self.graph.edges():
-                if u in at and v in at:
-                    draw.line([at[u], at[v]], fill=(200, 200, 200), width=1)
-            for node in sorted(self.graph.nodes, key=lambda n: self.style.sizes.get(n, 8)):
-                if node in at:
-                    x, y = at[node]
-                    r = self.style.sizes.get(node, 8) / 2
-                    draw.ellipse([x - r, y - r, x + r, y + r], fill=self.style.colors.get(node, "#c7c7c7"))
-        draw.text((margin, 10), self.note, fill=(0, 0, 0))
-        buffer = io.BytesIO()
-        image.save(buffer, format="PNG", optimize=False)
-        return buffer.getvalue()
 
 
 def cluster_overview(graph: nx.DiGraph, clusters: list[dict], *, outlets: int = OVERVIEW_OUTLETS) -> nx.Graph:
@@ -161,3 +134,17 @@ def network_view(
             f"{OVERVIEW_NODES:,} nodes or {OVERVIEW_EDGES:,} edges, so {len(clusters):,} clusters are drawn as single nodes "
             f"next to the {OVERVIEW_OUTLETS} busiest outlets; pick a cluster, outlet or story to drill down.")
     return NetworkView(overview, style, layout_positions(overview, seed=seed), note, overview=True, edge_width_key="weight")
+
+
+def outlet_network(graph: nx.DiGraph, *, seed: int = 0) -> NetworkView:
+    """The outlet co-coverage network as a drawable view (outlets sized by stories, edges by links)."""
+    co = co_coverage_graph(graph)
+    drawn = nx.Graph()
+    for domain, data in co.nodes(data=True):
+        drawn.add_node(domain, kind=OUTLET, name=data["name"], domain=domain, stories=data["stories"])
+    drawn.add_weighted_edges_from(co.edges(data="weight"))
+    style = node_styles(drawn, color_by="none", size_by={n: d["stories"] for n, d in drawn.nodes(data=True)},
+                        size_label="stories")
+    note = (f"{drawn.number_of_nodes():,} outlets; a line joins two outlets when a story of one lists a story of the "
+            f"other as related ({drawn.number_of_edges():,} pairs); thicker lines mean more such links")
+    return NetworkView(drawn, style, layout_positions(drawn, seed=seed), note, edge_width_key="weight")

@@ -56,7 +56,7 @@ def powerapps_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def seed_corpus(seed_dir):
-    from graphapp.load import load
+    from graphapp.loader import load
 
     return load([seed_dir], cache_dir=False)
 
@@ -70,7 +70,7 @@ def seed_graph(seed_corpus):
 
 @pytest.fixture(scope="session")
 def azure_corpus(azure_dir):
-    from graphapp.load import load
+    from graphapp.loader import load
 
     return load([azure_dir], cache_dir=False)
 
@@ -84,7 +84,7 @@ def azure_graph(azure_corpus):
 
 @pytest.fixture(scope="session")
 def powerapps_corpus(powerapps_dir):
-    from graphapp.load import load
+    from graphapp.loader import load
 
     return load([powerapps_dir], cache_dir=False)
 
@@ -101,3 +101,21 @@ def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def result_of(paths, **options):
+    """The pipeline's Result for crafted inputs (no cache), with ViewOptions changes as keywords."""
+    from graphapp.options import ViewOptions
+    from graphapp.pipeline import open_paths, run
+
+    return run(open_paths([str(p) for p in paths], cache_dir=False), ViewOptions().replace(**options))
+
+
+@pytest.fixture(scope="session")
+def seed_result(seed_dir):
+    return result_of([seed_dir])
+
+
+@pytest.fixture(scope="session")
+def azure_result(azure_dir):
+    return result_of([azure_dir])

@@ -5,7 +5,8 @@ from datetime import datetime, timezone
 import pytest
 
 from graphapp.analyze import co_coverage_graph, coverage_clusters, outlet_ranks, story_ranks
-from graphapp.filters import Filters, filter_graph
+from graphapp.build import graph_from, resolve_stories
+from graphapp.filters import Filters, filter_stories
 
 ARTICLE = "https://businessinsider.com/aclu-calles-amazon-blanket-ban-rekognition-sales-2020-6"
 
@@ -44,7 +45,12 @@ def test_outlet_ranks_and_co_coverage(seed_graph):
     assert max(rows.values(), key=lambda r: r["pagerank"])["outlet"] == "businessinsider.com"
 
 
-def test_filters_return_a_new_graph_and_keep_the_original(seed_graph):
+def filter_graph(graph, filters):
+    return graph_from(filter_stories(resolve_stories(graph.graph["articles"]), filters))
+
+
+def test_filters_return_a_new_graph_and_keep_the_original(seed_graph, seed_corpus):
+    seed_graph.graph.setdefault("articles", seed_corpus.articles)
     before = seed_graph.number_of_nodes()
     since = datetime(2020, 6, 11, tzinfo=timezone.utc)
     part = filter_graph(seed_graph, Filters(since=since, min_quality=60))

@@ -121,7 +121,7 @@ def test_upload_of_a_zip_is_read_in_memory(app, seed_dir):
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.write(next(seed_dir.iterdir()), "a/seed.txt")
         archive.writestr("../escape.md", "---\ntitle: x\nwebUrl: https://x.example/\n---\n")
-    from graphapp.explorer import dataset_from_uploads
+    from graphapp.pipeline import open_uploads as dataset_from_uploads
 
     dataset = dataset_from_uploads([("bundle.zip", buffer.getvalue())])
     assert dataset.counts["stories"] == 11
@@ -140,7 +140,7 @@ def test_event_level_and_why_linked(app):
 
 
 def test_notes_shown_through_markdown_are_inert():
-    from graphapp.explorer import inert
+    from graphapp.render import inert
 
     escaped = inert("outlet **pwned** :red[alert] [x](javascript:alert(1))")
     assert "**" not in escaped.replace("\\*", "") and "](" not in escaped.replace("\\]\\(", "")

@@ -9,12 +9,12 @@ import networkx as nx
 import pytest
 from click.testing import CliRunner
 
-from conftest import DATA, SCHEMAS, write
+from conftest import result_of, DATA, SCHEMAS, write
 from graphapp.build import build_graph
 from graphapp.cli import cli
 from graphapp.events import EventSettings, event_clusters, link_evidence, with_similarity_edges
 from graphapp.export import export_bytes
-from graphapp.load import load
+from graphapp.loader import load
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 from events_eval import as_assignment, baseline, labelled, scores  # noqa: E402
@@ -51,7 +51,9 @@ def two_events_and_a_roundup(tmp_path):
     article(tmp_path, "quake-copy", "Earthquake of magnitude 7 hits Chile coast, tsunami warning issued 0",
             "A strong earthquake struck off the coast of Chile on Monday; authorities issued a tsunami warning.",
             "2021-03-01T11:00:00Z", "wire.example")
-    return build_graph(load([tmp_path], cache_dir=False).articles)
+    graph = build_graph(load([tmp_path], cache_dir=False).articles)
+    graph.graph["folder"] = tmp_path
+    return graph
 
 
 def test_events_do_not_chain_through_a_roundup(two_events_and_a_roundup):
@@ -78,14 +80,15 @@ def test_every_link_carries_evidence_and_exports_keep_it(two_events_and_a_roundu
     assert similar and all(isinstance(d["similarity"], float) and 0 < d["similarity"] <= 1 for *_, d in similar)
     related = [d for *_, d in graph.edges(data=True) if d["kind"] == "related"]
     assert all(d["listed_by"].endswith("roundup.md") for d in related)
-    back = nx.read_graphml(io.BytesIO(export_bytes(graph, "graphml")))
+    exported = export_bytes(result_of([two_events_and_a_roundup.graph["folder"]], level="events"), "graphml")
+    back = nx.read_graphml(io.BytesIO(exported))
     kinds = {d["kind"] for *_, d in back.edges(data=True)}
     assert {"similar", "related", "published_by"} <= kinds
     assert all(isinstance(d["similarity"], float) for *_, d in back.edges(data=True) if d["kind"] == "similar")
     etree = pytest.importorskip("lxml.etree")
     if (SCHEMAS / "graphml" / "graphml.xsd").exists():
         schema = etree.XMLSchema(etree.parse(str(SCHEMAS / "graphml" / "graphml.xsd")))
-        assert schema.validate(etree.fromstring(export_bytes(graph, "graphml")))
+        assert schema.validate(etree.fromstring(exported))
 
 
 def test_why_are_these_linked(two_events_and_a_roundup):

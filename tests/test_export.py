@@ -10,21 +10,19 @@ import igraph as ig
 import networkx as nx
 import pytest
 
-from conftest import SCHEMAS, write
-from graphapp.build import build_graph
+from conftest import SCHEMAS, result_of, write
 from graphapp.export import EXPORTERS, export_bytes, format_for_path, xml_id
-from graphapp.load import load
 
 EVIL_TITLE = '<img src=x onerror="window.__pwned=1"> href =SUM(1+1) "quoted" & <MSFT.O>'
 
 
 @pytest.fixture(scope="module")
-def evil_graph(tmp_path_factory):
+def evil_result(tmp_path_factory):
     folder = tmp_path_factory.mktemp("evil")
     write(folder / "evil.md", f"---\ntitle: {json.dumps(EVIL_TITLE)}\nwebUrl: \"https://evil.example/a\"\nquality: 5\n"
           "provider:\n  name: \"=HYPERLINK(\\\"http://x\\\")\"\n  domain: evil.example\n"
           "related:\n  - title: \"-2+3\"\n    webUrl: \"https://other.example/b\"\n---\n")
-    return build_graph(load([folder], cache_dir=False).articles)
+    return result_of([folder])
 
 
 def assert_same_graph(original, nodes: dict, edges: set):
@@ -34,8 +32,8 @@ def assert_same_graph(original, nodes: dict, edges: set):
     assert edges == {(u, v, d["kind"]) for u, v, d in original.edges(data=True)}
 
 
-def test_graphml_round_trip_networkx_and_igraph(seed_graph, tmp_path):
-    data = export_bytes(seed_graph, "graphml")
+def test_graphml_round_trip_networkx_and_igraph(seed_result, seed_graph, tmp_path):
+    data = export_bytes(seed_result, "graphml")
     (tmp_path / "g.graphml").write_bytes(data)
     back = nx.read_graphml(io.BytesIO(data))
     key = nx.get_node_attributes(back, "node_key")
@@ -47,8 +45,8 @@ def test_graphml_round_trip_networkx_and_igraph(seed_graph, tmp_path):
     assert sorted(q for q in g.vs["quality"] if q == q) == sorted(q for _, q in seed_graph.nodes(data="quality") if q is not None)
 
 
-def test_gexf_round_trip(seed_graph):
-    data = export_bytes(seed_graph, "gexf")
+def test_gexf_round_trip(seed_result, seed_graph):
+    data = export_bytes(seed_result, "gexf")
     back = nx.read_gexf(io.BytesIO(data))
     key = nx.get_node_attributes(back, "node_key")
     nodes = {key[n]: {k: v for k, v in d.items() if k not in ("node_key", "label")} for n, d in back.nodes(data=True)}
@@ -56,16 +54,16 @@ def test_gexf_round_trip(seed_graph):
     assert back.nodes[xml_id("outlet:cnet.com")]["label"] == "CNET"
 
 
-def test_json_round_trip_keeps_canonical_urls(seed_graph):
-    data = export_bytes(seed_graph, "json")
+def test_json_round_trip_keeps_canonical_urls(seed_result, seed_graph):
+    data = export_bytes(seed_result, "json")
     parsed = json.loads(data)
     back = nx.node_link_graph(parsed, edges="edges")
     assert_same_graph(seed_graph, dict(back.nodes(data=True)), {(u, v, d["kind"]) for u, v, d in back.edges(data=True)})
     assert "NaN" not in data.decode() and "Infinity" not in data.decode()
 
 
-def test_csv_zip_round_trip(seed_graph):
-    with zipfile.ZipFile(io.BytesIO(export_bytes(seed_graph, "csv"))) as archive:
+def test_csv_zip_round_trip(seed_result, seed_graph):
+    with zipfile.ZipFile(io.BytesIO(export_bytes(seed_result, "csv"))) as archive:
         nodes = list(csv.DictReader(io.StringIO(archive.read("nodes.csv").decode())))
         edges = list(csv.DictReader(io.StringIO(archive.read("edges.csv").decode())))
     assert {row["id"] for row in nodes} == set(seed_graph.nodes)
@@ -75,8 +73,8 @@ def test_csv_zip_round_trip(seed_graph):
         assert all(by_id[node][k] == str(v) for k, v in data.items()), node
 
 
-def test_csv_cells_cannot_run_as_formulas(evil_graph):
-    text = export_bytes(evil_graph, "nodes-csv").decode()
+def test_csv_cells_cannot_run_as_formulas(evil_result):
+    text = export_bytes(evil_result, "nodes-csv").decode()
     cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
     assert "'=HYPERLINK(\"http://x\")" in cells and "'-2+3" in cells
     assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in cells)
@@ -91,7 +89,7 @@ def _validate(data: bytes, schema_path):
     assert schema.validate(document), schema.error_log
 
 
-@pytest.mark.parametrize("graph_name", ["seed_graph", "evil_graph"])
+@pytest.mark.parametrize("graph_name", ["seed_result", "evil_result"])
 def test_graphml_and_gexf_validate_against_official_schemas(graph_name, request):
     graph = request.getfixturevalue(graph_name)
     _validate(export_bytes(graph, "graphml"), SCHEMAS / "graphml" / "graphml.xsd")
@@ -99,27 +97,27 @@ def test_graphml_and_gexf_validate_against_official_schemas(graph_name, request)
 
 
 @pytest.mark.corpus
-def test_azure_exports_validate(azure_graph):
-    _validate(export_bytes(azure_graph, "graphml"), SCHEMAS / "graphml" / "graphml.xsd")
-    _validate(export_bytes(azure_graph, "gexf"), SCHEMAS / "gexf-1.2draft" / "gexf.xsd")
+def test_azure_exports_validate(azure_result):
+    _validate(export_bytes(azure_result, "graphml"), SCHEMAS / "graphml" / "graphml.xsd")
+    _validate(export_bytes(azure_result, "gexf"), SCHEMAS / "gexf-1.2draft" / "gexf.xsd")
 
 
 @pytest.mark.corpus
-def test_azure_html_export_is_an_overview_and_says_so(azure_graph):
-    page = export_bytes(azure_graph, "html").decode()
+def test_azure_html_export_is_an_overview_and_says_so(azure_result):
+    page = export_bytes(azure_result, "html").decode()
     nodes = json.loads(re.search(r"nodes = new vis\.DataSet\((\[.*?\])\);", page, re.S).group(1))
     assert len(nodes) < 2500 and any(n["id"].startswith("cluster:") for n in nodes)
     assert "Overview: the graph has 5,370 nodes" in page
 
 
-def test_xml_ids_are_name_tokens(seed_graph):
-    ids = re.findall(rb'<node id="([^"]+)"', export_bytes(seed_graph, "graphml"))
+def test_xml_ids_are_name_tokens(seed_result, seed_graph):
+    ids = re.findall(rb'<node id="([^"]+)"', export_bytes(seed_result, "graphml"))
     assert len(ids) == seed_graph.number_of_nodes()
     assert all(re.fullmatch(rb"[so][0-9a-f]{16}", i) for i in ids)
 
 
-def test_html_is_offline_and_inert(evil_graph):
-    page = export_bytes(evil_graph, "html").decode()
+def test_html_is_offline_and_inert(evil_result):
+    page = export_bytes(evil_result, "html").decode()
     # no resource from another host: the only http(s) URLs left are inside the escaped tooltips' data
     assert not re.search(r"""<(?:script|link|img|iframe)[^>]*(?:src|href)\s*=\s*["']?https?://""", page)
     nodes = json.loads(re.search(r"nodes = new vis\.DataSet\((\[.*?\])\);", page, re.S).group(1))
@@ -131,8 +129,8 @@ def test_html_is_offline_and_inert(evil_graph):
     assert "vis.Network" in page and '"enabled": false' in page
 
 
-def test_png_is_a_picture(seed_graph):
-    data = export_bytes(seed_graph, "png")
+def test_png_is_a_picture(seed_result):
+    data = export_bytes(seed_result, "png")
     assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 1000
 
 
@@ -143,17 +141,17 @@ def test_format_from_suffix(name, fmt):
     assert format_for_path(name) == fmt
 
 
-def test_every_registered_format_writes_bytes(seed_graph):
+def test_every_registered_format_writes_bytes(seed_result):
     for exporter in EXPORTERS.values():
-        assert isinstance(exporter.write(seed_graph), bytes) and exporter.media_type and exporter.suffix
+        assert isinstance(exporter.write(seed_result), bytes) and exporter.media_type and exporter.suffix
     with pytest.raises(ValueError, match="ambiguous"):
         format_for_path("graph.csv")
 
 
-def test_gexf_read_by_a_second_reader(seed_graph):
+def test_gexf_read_by_a_second_reader(seed_result, seed_graph):
     """lxml, not networkx: every node and edge is there, with its attributes under the declared titles."""
     etree = pytest.importorskip("lxml.etree")
-    root = etree.fromstring(export_bytes(seed_graph, "gexf"))
+    root = etree.fromstring(export_bytes(seed_result, "gexf"))
     ns = {"g": "http://www.gexf.net/1.2draft"}
     titles = {a.get("id"): a.get("title") for a in root.iterfind(".//g:attributes[@class='node']/g:attribute", ns)}
     nodes = {}
@@ -167,7 +165,7 @@ def test_gexf_read_by_a_second_reader(seed_graph):
     assert len(root.findall(".//g:edges/g:edge", ns)) == seed_graph.number_of_edges()
 
 
-def test_html_export_says_what_it_shows(seed_graph):
-    page = export_bytes(seed_graph, "html").decode()
+def test_html_export_says_what_it_shows(seed_result):
+    page = export_bytes(seed_result, "html").decode()
     assert '<p id="note"' in page and "all 11 stories and their outlets" in page
     assert "<h1>" not in page  # pyvis's empty heading is gone; article text is never a heading

@@ -29,7 +29,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graphapp.load import load
+from graphapp.loader import load
 from graphapp.records import ERROR, WARNING
 from graphapp.urls import url_problem
 
@@ -319,7 +319,7 @@ BOMBS = [
 ]
 _MEASURE = textwrap.dedent("""
     import json, resource, sys, time, tracemalloc
-    from graphapp.load import load
+    from graphapp.loader import load
     good, bomb = sys.argv[1], sys.argv[2]
     load([good], cache_dir=False)  # imports and caches warm
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -400,7 +400,7 @@ def test_named_pipe_in_input_folder_does_not_hang(tmp_path: Path):
     folder.mkdir()
     (folder / GOOD_NAME).write_text(GOOD_TEXT, encoding="utf-8")
     os.mkfifo(folder / "pipe.md")
-    script = ("import json, sys; from graphapp.load import load; c = load([sys.argv[1]], cache_dir=False); "
+    script = ("import json, sys; from graphapp.loader import load; c = load([sys.argv[1]], cache_dir=False); "
               "print(json.dumps({'keys': [a.story.key for a in c.articles], 'skipped': [i.path for i in c.report.skipped]}))")
     try:
         run = subprocess.run([sys.executable, "-c", script, str(folder)], capture_output=True, text=True, timeout=30)

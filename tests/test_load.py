@@ -9,12 +9,14 @@ import pytest
 import yaml
 
 from conftest import DATA, write
-import graphapp.load as loader
-from graphapp import frontmatter
-from graphapp.load import load, parse_source
-from graphapp.sources import Source
+import graphapp.loader as loader
+from graphapp.loader import frontmatter
+from graphapp.loader import load, parse_source
+from graphapp.loader.sources import Source
 
-_REAL_PARSE_BATCH = loader._parse_batch
+from graphapp.loader import workers  # noqa: E402
+
+_REAL_PARSE_BATCH = workers._parse_batch
 GOLDEN = sorted(p for p in (DATA / "golden").iterdir() if not p.name.endswith(".expected.json"))
 
 
@@ -170,8 +172,8 @@ def test_a_dying_parse_worker_costs_speed_not_files(tmp_path, seed_dir, monkeypa
     seed = next(seed_dir.iterdir()).read_text()
     for i in range(40):
         write(tmp_path / f"{i:03}.md", seed.replace("aclu-calles-amazon", f"story-{i}-amazon"))
-    monkeypatch.setattr(loader, "_PARALLEL_BYTES", 0)
-    monkeypatch.setattr(loader, "_parse_batch", dies_on_the_first_batch)
+    monkeypatch.setattr(workers, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(workers, "_parse_batch", dies_on_the_first_batch)
     corpus = load([tmp_path], cache_dir=False, workers=2)
     assert len(corpus.articles) == 40 and corpus.report.issues == []
 

@@ -19,7 +19,7 @@ from datetime import date, datetime, timezone
 import yaml
 import yaml_rs
 
-from .records import kind_of
+from ..records import kind_of
 
 __all__ = ["MAX_FILE_BYTES", "MAX_DEPTH", "FrontMatterError", "read_front_matter"]
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timezone
 
-from .records import ERROR, WARNING, Article, LoadIssue, Story, kind_of
-from .urls import canonical_url, outlet_domain, url_problem
+from ..records import ERROR, WARNING, Article, LoadIssue, Story, kind_of
+from ..urls import canonical_url, outlet_domain, url_problem
 
 __all__ = ["read_article", "MAX_RELATED", "MAX_TITLE", "MAX_EXCERPT"]
 

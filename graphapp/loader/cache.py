@@ -19,19 +19,22 @@ __all__ = ["default_cache_dir", "RecordCache", "ResultCache"]
 FORMAT = 4  # bump when parsed records change shape or meaning
 
 
-_PARSING = ("records.py", "urls.py", "frontmatter.py", "fields.py", "sources.py", "load.py")
+_PACKAGE = Path(__file__).resolve().parents[1]
 
 
-def _code_digest(names=_PARSING) -> str:
+def _code_digest(files) -> str:
     """The code's own fingerprint: records (or answers) made by older code are never reused."""
-    here = Path(__file__).parent
     digest = hashlib.sha256()
-    for name in names:
-        try:
-            digest.update((here / name).read_bytes())
-        except OSError:
-            pass
+    for path in sorted(files):
+        digest.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+def _parsing_code() -> list[Path]:
+    """Every module that decides what a parsed record holds: this package, the records and URL rules."""
+    from .. import records, urls
+
+    return [*Path(__file__).parent.glob("*.py"), Path(records.__file__), Path(urls.__file__)]
 
 
 def default_cache_dir() -> Path:
@@ -44,7 +47,7 @@ def default_cache_dir() -> Path:
 
 def _input_digest(inputs, code: str) -> str:
     roots = "\n".join(sorted(os.path.abspath(p) for p in inputs))
-    from . import __version__
+    from .. import __version__
 
     key = f"{FORMAT}\n{__version__}\n{code}\n{roots}"
     return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:24]
@@ -54,7 +57,7 @@ class RecordCache:
     """Parsed records of the files under one set of input paths."""
 
     def __init__(self, directory: Path, inputs) -> None:
-        self.file = Path(directory) / f"records-{_input_digest(inputs, _code_digest())}.pickle"
+        self.file = Path(directory) / f"records-{_input_digest(inputs, _code_digest(_parsing_code()))}.pickle"
         self.entries: dict[str, tuple] = {}
         self.changed = False
         try:
@@ -94,8 +97,7 @@ class ResultCache:
     the last run, a command's answer is read back instead of recomputed, as a build tool would."""
 
     def __init__(self, directory: Path, inputs, fingerprint: str) -> None:
-        every_module = sorted(p.name for p in Path(__file__).parent.glob("*.py"))
-        self.file = Path(directory) / f"results-{_input_digest(inputs, _code_digest(every_module))}.json"
+        self.file = Path(directory) / f"results-{_input_digest(inputs, _code_digest(_PACKAGE.rglob('*.py')))}.json"
         self.fingerprint = fingerprint
         self.entries: dict = {}
         try:

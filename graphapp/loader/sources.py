@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .frontmatter import MAX_FILE_BYTES
-from .records import LoadIssue
+from ..records import LoadIssue
 
 __all__ = ["Source", "ZipLimits", "find_sources", "sources_from_upload", "is_ignored_name"]
 

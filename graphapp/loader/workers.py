@@ -1,0 +1,99 @@
+"""Parsing many files at once: in worker processes for large inputs, in order for small ones.
+
+The worker start method is chosen here and only here. Linux uses ``forkserver``: workers are forked
+from a clean helper process, so they do not inherit the parent's threads (the Streamlit server is
+threaded, and Python 3.12+ warns against ``fork`` there) nor the parent's pipe ends, which lets them
+see the parent's death and exit. Elsewhere ``spawn`` (``fork`` is unsafe on macOS).
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from .parse import parse_source
+from .sources import Source
+
+__all__ = ["Progress", "parse_all", "start_method", "PARALLEL_BYTES"]
+
+Progress = Callable[[int, int], None]
+PARALLEL_BYTES = 8 * 1024 * 1024  # below this, worker start-up costs more than it saves
+
+
+def start_method() -> str:
+    """How worker processes start on this platform (see the module docstring)."""
+    return "forkserver" if sys.platform.startswith("linux") else "spawn"
+
+
+_WORKER_SHARED: dict = {}  # per worker process: related stories already read, reused across batches
+
+
+def _parse_batch(batch: list[Source]) -> list:
+    gc.disable()  # a worker is ours: it builds many small acyclic records and exits
+    return [parse_source(source, _WORKER_SHARED) for source in batch]
+
+
+def parse_all(sources: list[Source], indexes: list[int], *, workers: int | None, progress: Progress | None,
+              done: int, total: int) -> Iterator[tuple[int, tuple]]:
+    """Yield (index, parse result) for every source, in parallel when the input is large."""
+    if not sources:
+        return
+    size = sum(s.size for s in sources)
+    workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
+    # Off the main thread (the app runs each session's script in a thread) the native YAML parser
+    # runs in worker processes only: it crashed a Streamlit script thread here (about 1 run in 8 of
+    # the app tests), and a crash in a worker costs a strict re-parse instead of the server.
+    in_thread = threading.current_thread() is not threading.main_thread()
+    if not in_thread and (workers <= 1 or size < PARALLEL_BYTES or len(sources) < 16):
+        shared: dict = {}
+        for index, source in zip(indexes, sources):
+            yield index, parse_source(source, shared)
+            done += 1
+            if progress and done % 64 == 0:
+                progress(done, total)
+        if progress:
+            progress(total, total)
+        return
+    workers = max(1, min(workers, len(sources)))
+    batches = _batches(list(zip(indexes, sources)), workers * 8)
+    context = multiprocessing.get_context(start_method())
+    if context.get_start_method() == "forkserver":
+        context.set_forkserver_preload([__name__])  # the helper imports the parser once, not each worker
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        futures = [(batch, pool.submit(_parse_batch, [s for _, s in batch])) for batch in batches]
+        broken = False
+        for batch, future in futures:
+            results = None
+            try:
+                results = None if broken else future.result()
+            except BrokenProcessPool:
+                broken = True
+            if results is None:  # a worker died: read what it left with the strict parser only
+                results = [parse_source(source, strict=True) for _, source in batch]
+            for (index, _), result in zip(batch, results):
+                yield index, result
+            done += len(batch)
+            if progress:
+                progress(done, total)
+
+
+def _batches(items: list, count: int) -> list[list]:
+    """Split into about `count` runs of similar byte size, keeping order."""
+    total = sum(source.size for _, source in items) or 1
+    target = total / count
+    batches, current, current_size = [], [], 0
+    for item in items:
+        current.append(item)
+        current_size += item[1].size
+        if current_size >= target:
+            batches.append(current)
+            current, current_size = [], 0
+    if current:
+        batches.append(current)
+    return batches

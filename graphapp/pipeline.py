@@ -1,0 +1,268 @@
+"""The one composition of the stages: load → resolve → filter → build → analyze (topics or events) → views.
+
+The CLI, the app, `graphapp stats` and the benchmarks all go through here, so they cannot drift apart.
+A `Dataset` is what was loaded (shared, never changed); a `Result` is one view of it for one
+`ViewOptions`, computing each analysis only when asked.
+
+>>> from graphapp import SEEDS
+>>> result = run(open_paths([SEEDS], cache_dir=False), ViewOptions(level="events"))
+>>> result
+<Result: 11 stories, level events>
+>>> [event["size"] for event in result.clusters]
+[9]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+
+from .build import Resolved, graph_from, resolve_stories
+from .errors import NothingLoadedError
+from .filters import filter_stories
+from .loader import Corpus, ZipLimits, find_sources, fingerprint, load_sources, sources_from_upload
+from .loader.cache import ResultCache, default_cache_dir
+from .loader.workers import Progress
+from .options import ViewOptions
+from .records import LoadIssue, LoadReport
+
+__all__ = ["Dataset", "Result", "open_paths", "open_uploads", "run", "corpus_stats", "issue_dict", "nothing_message",
+           "UPLOAD_LIMITS", "UPLOAD_MAX_FILES", "UPLOAD_MAX_BYTES"]
+
+UPLOAD_MAX_FILES = 2_000  # per upload, on top of the per-file cap in .streamlit/config.toml
+UPLOAD_MAX_BYTES = 200 * 1024**2
+UPLOAD_LIMITS = ZipLimits(max_members=20_000, max_member_bytes=2 * 1024 * 1024, max_total_bytes=512 * 1024**2, max_ratio=200.0)
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class Dataset:
+    """A loaded corpus, its resolved stories and (built on first use) its whole graph. Shared and never changed."""
+
+    key: str  # identifies the input (paths or upload digest), for caches
+    label: str
+    corpus: Corpus
+    resolved: Resolved
+
+    def __repr__(self) -> str:
+        return f"<Dataset {self.label!r}: {len(self.resolved.stories):,} stories from {self.report.files:,} files>"
+
+    @property
+    def report(self) -> LoadReport:
+        return self.corpus.report
+
+    @cached_property
+    def graph(self):
+        """The whole story/outlet graph (networkx), built once."""
+        return graph_from(self.resolved)
+
+    @cached_property
+    def outlets(self) -> tuple[str, ...]:
+        """Outlet domains, most stories first."""
+        counts = Counter(story.outlet for story in self.resolved.stories.values())
+        return tuple(sorted(counts, key=lambda o: (-counts[o], o)))
+
+    @cached_property
+    def topics(self) -> tuple[str, ...]:
+        return tuple(sorted({t.strip() for s in self.resolved.stories.values() for t in s.topics} - {""}))
+
+    @cached_property
+    def days(self) -> tuple[date | None, date | None]:
+        """First and last publication day (None when nothing is dated)."""
+        dated = [s.published for s in self.resolved.stories.values() if s.published is not None]
+        return (min(dated).date(), max(dated).date()) if dated else (None, None)
+
+    @cached_property
+    def counts(self) -> dict[str, int]:
+        """What the app's sidebar shows: files, skipped, stories, outlets, distinct related pairs."""
+        pairs = {(u, v) if u < v else (v, u) for u, v in self.resolved.edges}
+        return {"files": self.report.files, "skipped": len(self.report.skipped), "stories": len(self.resolved.stories),
+                "outlets": len(self.outlets), "links": len(pairs)}
+
+
+def _dataset(key: str, label: str, corpus: Corpus) -> Dataset:
+    return Dataset(key, label, corpus, resolve_stories(corpus.articles))
+
+
+def open_paths(paths, *, cache_dir=None, progress: Progress | None = None) -> Dataset:
+    """Load folders, files and zips into a Dataset (bad files are in its report, never raised)."""
+    from .loader import load
+
+    paths = [str(p) for p in paths]
+    corpus = load(paths, progress=progress, cache_dir=cache_dir)
+    label = ", ".join(Path(p).name or p for p in paths)
+    return _dataset("paths:" + "\n".join(paths), label, corpus)
+
+
+def open_uploads(files: list[tuple[str, bytes]], *, limits: ZipLimits = UPLOAD_LIMITS,
+                 progress: Progress | None = None) -> Dataset:
+    """Uploaded article files and zips, read in memory under `limits`; nothing touches the disk."""
+    digest = hashlib.sha256()
+    sources, issues = [], []
+    for name, data in files:
+        digest.update(name.encode("utf-8", "replace") + b"\0" + hashlib.sha256(data).digest())
+        found, problems = sources_from_upload(name, data, zip_limits=limits)
+        sources += found
+        issues += problems
+    corpus = load_sources(sources, issues, inputs=[], cache_dir=False, progress=progress)
+    return _dataset("upload:" + digest.hexdigest(), f"{len(files)} uploaded file(s)", corpus)
+
+
+VIEW_ONLY = ("color_by", "size_by", "focus", "focus_id", "radius")  # change the drawing, not the analysis
+
+
+class Result:
+    """One view of a dataset: the filtered graph and, computed on first use, its clusters and ranks."""
+
+    def __init__(self, dataset: Dataset, options: ViewOptions) -> None:
+        self.dataset = dataset
+        self.options = options
+
+    def __repr__(self) -> str:
+        return f"<Result: {len(self.resolved.stories):,} stories, level {self.options.level}>"
+
+    @cached_property
+    def resolved(self) -> Resolved:
+        return filter_stories(self.dataset.resolved, self.options.filters)
+
+    @cached_property
+    def graph(self):
+        """The filtered story/outlet graph (the dataset's own graph when no filter is set: never mutate it)."""
+        if self.resolved is self.dataset.resolved:
+            return self.dataset.graph
+        return graph_from(self.resolved)
+
+    @cached_property
+    def clusters(self) -> list:
+        """Topic clusters or events, as the options' level says (results.Cluster / results.Event)."""
+        options = self.options
+        if options.level == "events":
+            from .events import event_clusters
+
+            return event_clusters(self.graph, options.events, min_size=options.min_size)
+        from .analyze import coverage_clusters
+
+        return coverage_clusters(self.graph, method=options.topics.method, resolution=options.topics.resolution,
+                                 seed=options.seed, min_size=options.min_size)
+
+    @cached_property
+    def story_ranks(self) -> list:
+        from .analyze import story_ranks
+
+        return story_ranks(self.graph, seed=self.options.seed)
+
+    @cached_property
+    def outlet_ranks(self) -> list:
+        from .analyze import outlet_ranks
+
+        return outlet_ranks(self.graph, self.clusters)
+
+    @cached_property
+    def graph_with_events(self):
+        """The filtered graph with each event link's evidence on it (`similar` edges where no related link was)."""
+        from .events import event_clusters, with_similarity_edges
+
+        events = self.clusters if self.options.level == "events" else event_clusters(self.graph, self.options.events)
+        return with_similarity_edges(self.graph, events)
+
+    def restyled(self, options: ViewOptions) -> Result:
+        """The same analysis seen with other drawing options (colour, size, focus): nothing is recomputed.
+
+        Only the view options may differ; anything else would need a new Result.
+        """
+        if dataclasses.replace(options, **{name: getattr(self.options, name) for name in VIEW_ONLY}) != self.options:
+            raise ValueError("restyled() changes only colour, size and focus; use run() for other options")
+        other = Result(self.dataset, options)
+        for name in ("resolved", "graph", "clusters", "story_ranks", "outlet_ranks", "graph_with_events"):
+            if name in self.__dict__:
+                other.__dict__[name] = self.__dict__[name]
+        return other
+
+    def size_values(self) -> dict[str, float]:
+        """Node → the value "size by" asks for (stories: a rank; outlets: their story count)."""
+        from .options import SIZE_BY
+        from .records import OUTLET
+
+        column = SIZE_BY.get(self.options.size_by, "degree")
+        values = {row["story"]: float(row[column] or 0) for row in self.story_ranks}
+        for node, data in self.graph.nodes(data=True):
+            if data.get("kind") == OUTLET:
+                values[node] = float(data.get("stories", 1))
+        return values
+
+    @cached_property
+    def network(self):
+        """What the network view draws for these options (views.NetworkView)."""
+        from .views import network_view
+
+        options = self.options
+        return network_view(self.graph, clusters=self.clusters, color_by=options.color_by, size_by=self.size_values(),
+                            size_label=options.size_by, focus=options.focus_key, seed=options.seed)
+
+
+def run(source, options: ViewOptions = ViewOptions(), *, cache_dir=None, progress: Progress | None = None) -> Result:
+    """The pipeline for `options` on a Dataset or on input paths; raises NothingLoadedError when no article loaded."""
+    dataset = source if isinstance(source, Dataset) else open_paths(source, cache_dir=cache_dir, progress=progress)
+    require_articles(dataset.corpus)
+    return Result(dataset, options)
+
+
+def require_articles(corpus: Corpus) -> None:
+    """Raise NothingLoadedError (with one line saying why) when no input gave a usable article."""
+    if not corpus.articles:
+        raise NothingLoadedError(nothing_message(corpus.report), skipped=[issue_dict(i) for i in corpus.report.skipped])
+
+
+def corpus_stats(paths, options: ViewOptions = ViewOptions(), *, cache_dir=None, progress: Progress | None = None) -> dict:
+    """The counts `graphapp stats` prints: files, stories, outlets, links, components, clusters.
+
+    The answer is kept with the inputs' fingerprint (every file's path, size and modification time):
+    when nothing changed since the last run it is read back without parsing or importing networkx.
+    """
+    from .analyze import summary
+
+    paths = [str(p) for p in paths]
+    sources, issues = find_sources(paths)
+    key = fingerprint(sources) if cache_dir is not False else None
+    results = ResultCache(cache_dir or default_cache_dir(), paths, key) if key else None
+    question = json.dumps({"filters": repr(options.filters), "seed": options.seed,
+                           "resolution": options.topics.resolution}, sort_keys=True)
+    if results and (known := results.get(question)) is not None:
+        return known
+    corpus = load_sources(sources, issues, inputs=paths, cache_dir=cache_dir, progress=progress)
+    report = corpus.report
+    merged = sum(len(m.paths) - 1 for m in report.merges)
+    answer = {
+        "files": report.files,
+        "articles": len(corpus.articles) + merged,  # files that loaded
+        "skipped": [issue_dict(i) for i in report.skipped],
+        "merged": merged,
+        "merges": [{"url": m.key, "kept": m.kept, "paths": list(m.paths)} for m in report.merges],
+        "warnings": [issue_dict(i) for i in report.warnings],
+    }
+    require_articles(corpus)
+    resolved = filter_stories(resolve_stories(corpus.articles), options.filters)
+    answer.update(summary(resolved, seed=options.seed, resolution=options.topics.resolution))
+    if results:
+        results.put(question, answer)
+    return answer
+
+
+def issue_dict(issue: LoadIssue) -> dict:
+    """A LoadIssue as the JSON object `stats --json` prints."""
+    return {"path": issue.path, "line": issue.line, "field": issue.field, "reason": issue.message}
+
+
+def nothing_message(report: LoadReport) -> str:
+    """The one line shown when no input gave a usable article."""
+    first = report.errors[0] if report.errors else None
+    detail = f" (first problem: {first.path}: {first.message})" if first else ""
+    if not report.files:
+        return f"no article files found in the given paths{detail}"
+    return f"nothing usable in the given paths: {report.files} article files found, all skipped{detail}"
+

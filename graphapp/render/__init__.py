@@ -1,0 +1,13 @@
+"""How views look: node style, layout, the HTML page, the PNG picture, and escaping of article text.
+
+No Streamlit here; the app and the exporters both draw through these functions.
+"""
+
+from .html import network_html, tooltip
+from .layout import layout_positions
+from .picture import network_png
+from .style import OTHER_COLOR, OUTLET_COLOR, PALETTE, NodeStyle, node_styles
+from .text import inert, safe_link
+
+__all__ = ["network_html", "tooltip", "layout_positions", "network_png", "OTHER_COLOR", "OUTLET_COLOR", "PALETTE",
+           "NodeStyle", "node_styles", "inert", "safe_link"]

@@ -33,11 +33,14 @@ def stats_command(folder: Path) -> list[str]:
     return [sys.executable, "-m", "graphapp", "stats", str(folder), "--json", "--quiet"]
 
 
-def measure(folder: Path, cold_runs: int = 3, warm_runs: int = 5) -> dict:
-    """Median of `cold_runs` runs, each with a new empty cache; then warm runs on the last cache."""
+def measure(folder: Path, cold_runs: int = 3, warm_runs: int = 5, code: str | None = None) -> dict:
+    """Median of `cold_runs` runs, each with a new empty cache; then warm runs on the last cache.
+    `code`: a checkout of another version of graphapp to measure instead of this one."""
     colds = []
     for _ in range(cold_runs):
         env = {"GRAPHAPP_CACHE_DIR": tempfile.mkdtemp(prefix="graphapp-bench-cache-")}
+        if code:
+            env["PYTHONPATH"] = code
         colds.append(timed(stats_command(folder), env))
     figures = json.loads(colds[-1][2])
     warm = [timed(stats_command(folder), env) for _ in range(warm_runs)]
@@ -68,11 +71,21 @@ def main() -> None:
     parser.add_argument("--corpus", default="azure-news")
     parser.add_argument("--scale", type=int, default=0, help="also measure a corpus this many times larger")
     parser.add_argument("--no-baseline", action="store_true", help="skip the slow naive baseline")
+    parser.add_argument("--start-method", choices=["fork", "forkserver", "spawn"],
+                        help="start parse workers this way (GRAPHAPP_START_METHOD) instead of the platform's choice")
+    parser.add_argument("--against", metavar="CHECKOUT", help="also measure the graphapp in this checkout, in the same run")
     args = parser.parse_args()
+    if args.start_method:
+        os.environ["GRAPHAPP_START_METHOD"] = args.start_method
     folder = corpus(args.corpus)
     print(f"machine: {os.cpu_count()} cores; corpus: {folder} ({sum(p.stat().st_size for p in folder.iterdir()) / 1e6:.0f} MB)")
     result = measure(folder)
     print(json.dumps(result))
+    if args.against:
+        before = measure(folder, code=args.against)
+        print(json.dumps({"against": args.against, **before}))
+        print(f"this version / the other: cold {result['cold_s'] / before['cold_s']:.2f}, warm "
+              f"{result['warm_s'] / before['warm_s']:.2f}, peak {result['cold_peak_mb'] / before['cold_peak_mb']:.2f}")
     if not args.no_baseline:
         naive_wall, naive_peak, _ = timed([sys.executable, "-c", NAIVE, str(folder)])
         print(json.dumps({"naive_pyyaml_s": round(naive_wall, 2), "naive_peak_mb": round(naive_peak)}))

@@ -22,7 +22,7 @@ __version__ = "0.2.0"
 SEEDS = _Path(str(_files(__name__) / "seeds"))  # the bundled example articles (package data)
 
 _PUBLIC = {
-    "load": "load", "Corpus": "load",
+    "load": "loader", "Corpus": "loader",
     "build_graph": "build",
     "run": "pipeline", "open_paths": "pipeline", "Dataset": "pipeline", "Result": "pipeline",
     "ViewOptions": "options", "Filters": "options", "TopicSettings": "options", "EventSettings": "options",

@@ -27,7 +27,11 @@ PARALLEL_BYTES = 8 * 1024 * 1024  # below this, worker start-up costs more than 
 
 
 def start_method() -> str:
-    """How worker processes start on this platform (see the module docstring)."""
+    """How worker processes start on this platform (see the module docstring); GRAPHAPP_START_METHOD
+    overrides it for measurements (bench/ingest.py --start-method)."""
+    chosen = os.environ.get("GRAPHAPP_START_METHOD", "")
+    if chosen in multiprocessing.get_all_start_methods():
+        return chosen
     return "forkserver" if sys.platform.startswith("linux") else "spawn"
 
 

@@ -7,9 +7,7 @@ azure-news graph takes ~20 ms there against ~1 s in pure Python, and exact betwe
 from __future__ import annotations
 
 import random
-import threading
 from collections import Counter, defaultdict
-from contextlib import contextmanager
 from statistics import fmean
 
 import igraph as ig
@@ -19,6 +17,7 @@ if TYPE_CHECKING:  # networkx costs 0.2 s to import; `graphapp stats` counts wit
     import networkx as nx
 
 from .build import OUTLET, PUBLISHED_BY, RELATED, STORY, Resolved, outlet_node
+from .randomness import seeded
 from .records import parse_utc
 from .results import Cluster, OutletRank, StoryRank
 
@@ -49,49 +48,6 @@ def _related_igraph(graph: nx.DiGraph, stories: list[str]) -> ig.Graph:
     return ig.Graph(n=len(stories), edges=edges, directed=True)
 
 
-class _ThreadSeededRandom:
-    """igraph's random source: inside `_seeded` a private generator of the calling thread, elsewhere
-    Python's `random` module (igraph's own default), so other igraph users see no change."""
-
-    def __init__(self) -> None:
-        self._local = threading.local()
-
-    def _current(self):
-        return getattr(self._local, "generator", None) or random
-
-    def random(self) -> float:
-        return self._current().random()
-
-    def randint(self, a: int, b: int) -> int:
-        return self._current().randint(a, b)
-
-    def gauss(self, mu: float, sigma: float) -> float:
-        return self._current().gauss(mu, sigma)
-
-    def getrandbits(self, k: int) -> int:
-        return self._current().getrandbits(k)
-
-
-_RANDOM = _ThreadSeededRandom()
-_installed = False
-
-
-@contextmanager
-def _seeded(seed: int):
-    """igraph draws from one process-wide source; route this thread's draws to a generator seeded with
-    `seed` for the duration, without a lock (the app runs sessions in threads)."""
-    global _installed
-    if not _installed:
-        ig.set_random_number_generator(_RANDOM)
-        _installed = True
-    previous = getattr(_RANDOM._local, "generator", None)
-    _RANDOM._local.generator = random.Random(seed)
-    try:
-        yield
-    finally:
-        _RANDOM._local.generator = previous
-
-
 def _louvain(g: ig.Graph, *, resolution: float, seed: int) -> list[list[int]]:
     """Louvain communities, computed one connected component at a time.
 
@@ -103,7 +59,7 @@ def _louvain(g: ig.Graph, *, resolution: float, seed: int) -> list[list[int]]:
     """
     total = g.ecount()
     communities: list[list[int]] = []
-    with _seeded(seed):
+    with seeded(seed):
         for component in g.connected_components():
             if len(component) < 3:
                 communities.append(list(component))

@@ -1,9 +1,10 @@
 """Parsing many files at once: in worker processes for large inputs, in order for small ones.
 
-The worker start method is chosen here and only here. Linux uses ``forkserver``: workers are forked
-from a clean helper process, so they do not inherit the parent's threads (the Streamlit server is
-threaded, and Python 3.12+ warns against ``fork`` there) nor the parent's pipe ends, which lets them
-see the parent's death and exit. Elsewhere ``spawn`` (``fork`` is unsafe on macOS).
+The worker start method is chosen here and only here (`start_method`). On Linux a single-threaded
+process (the CLI, a plain script) uses ``fork``: workers start at once and nothing is re-imported,
+so a script without a ``__main__`` guard works. A process with other threads (the Streamlit
+server, a notebook kernel) uses ``forkserver``: forking a threaded process can copy a lock held by
+another thread, and Python 3.12+ warns against it. Elsewhere ``spawn`` (``fork`` is unsafe on macOS).
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ def start_method() -> str:
     chosen = os.environ.get("GRAPHAPP_START_METHOD", "")
     if chosen in multiprocessing.get_all_start_methods():
         return chosen
-    return "forkserver" if sys.platform.startswith("linux") else "spawn"
+    if not sys.platform.startswith("linux"):
+        return "spawn"
+    return "fork" if threading.active_count() == 1 else "forkserver"
 
 
 _WORKER_SHARED: dict = {}  # per worker process: related stories already read, reused across batches

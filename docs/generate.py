@@ -46,7 +46,27 @@ def cli_md() -> str:
              "## graphapp\n\n```text\n", helptext(["--help"]), "```\n"]
     for name in cli.commands:
         parts += [f"\n## graphapp {name}\n\n```text\n", helptext([name, "--help"]), "```\n"]
+    parts.append(OUTPUT)
     return "".join(parts)
+
+
+OUTPUT = """
+## Output
+
+- `stats --json` prints one JSON object: `files`, `articles` (files that loaded), `skipped` (a list of
+  `{path, line, field, reason}`), `merged` (files folded into another file's story), `merges` (`{url, kept,
+  paths}`), `warnings` (a count), `stories`, `stories_with_file`, `outlets`, `related_edges` (unordered pairs
+  of distinct stories joined by a related entry), `published_by_edges`, `components` (connected components
+  of the story graph over related links, isolated stories included) and `clusters` (Louvain communities of
+  two or more stories).
+- `clusters --format json` prints the clusters (or events) as [analysis.md](analysis.md) describes them; the
+  table and CSV forms show one row per cluster. `rank --format json|csv` prints the rank rows.
+- Skipped files are listed on stderr (`--quiet`: not), with a count of warnings (`--verbose`: each one). A
+  progress bar appears on stderr for loads over a second, only when stderr is a terminal and `--quiet` is
+  not given.
+- Exit codes: 0 when something loaded, 1 with one `Error: …` line and no traceback when nothing usable was
+  given, 2 on usage errors.
+"""
 
 
 def settings_md() -> str:

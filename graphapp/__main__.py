@@ -12,6 +12,7 @@ import sys
 
 
 def run() -> None:
+    """The console script: run the CLI with the garbage collector off, then leave at once with its exit code."""
     gc.disable()
     from .cli import main
 

@@ -29,11 +29,13 @@ TABS = ["Network", "Clusters", "Rankings", "Outlets", "Timeline", "Export"]
 
 @st.cache_resource(show_spinner="Reading and parsing the article files (later loads of the same files use the cache)…", max_entries=8)
 def cached_dataset(paths: tuple[str, ...]) -> Dataset:
+    """The dataset of these input paths, parsed once and shared by every session."""
     return open_paths(paths)
 
 
 @st.cache_resource(show_spinner="Reading the uploaded files…", max_entries=4)
 def cached_upload(digest: str, _files: tuple) -> Dataset:
+    """The dataset of one set of uploaded files (keyed by their digest), shared by sessions."""
     return open_uploads(list(_files))
 
 
@@ -46,12 +48,14 @@ def cached_result(dataset_key: str, options: ViewOptions, _dataset: Dataset) -> 
 # Per-view results are plain data (an HTML page, a note): st.cache_data, keyed by the dataset and the options.
 @st.cache_data(show_spinner="Laying out the network…", max_entries=64)
 def cached_view(dataset_key: str, options: ViewOptions, _result: Result) -> tuple[str, str, bool]:
+    """The network page, its note and whether it is the overview, for one set of view options."""
     view = _result.restyled(options).network
     return view.embedded_html, view.note, view.overview
 
 
 @st.cache_data(show_spinner="Drawing the outlet network…", max_entries=16)
 def cached_outlet_view(dataset_key: str, options: ViewOptions, _result: Result) -> tuple[str, str]:
+    """The outlet co-coverage network page and its note."""
     view = outlet_network(_result.graph, seed=options.seed)
     return view.embedded_html, view.note
 
@@ -147,6 +151,7 @@ def sidebar(dataset: Dataset) -> ViewOptions:
 
 
 def render_network(dataset: Dataset, options: ViewOptions, result: Result) -> None:
+    """Network tab: colour, size and drill-down widgets, then the drawn network."""
     left, middle, right = st.columns(3)
     named = {name: (spec, default) for name, spec, default in specs(ViewOptions)}
     color_by = setting_widget(left, *named["color_by"])
@@ -170,6 +175,7 @@ def render_network(dataset: Dataset, options: ViewOptions, result: Result) -> No
 
 
 def render_clusters(dataset: Dataset, options: ViewOptions, result: Result) -> None:
+    """Clusters tab: the cluster table, one cluster's stories and lags, coverage gaps and link evidence."""
     clusters = result.clusters
     if not clusters:
         st.info("No cluster of two or more linked stories with these filters.")
@@ -206,6 +212,7 @@ def render_clusters(dataset: Dataset, options: ViewOptions, result: Result) -> N
 
 
 def render_rankings(result: Result) -> None:
+    """Rankings tab: story and outlet rank tables with CSV downloads."""
     stories = tables.story_ranks_table(result.story_ranks)
     outlets = tables.outlet_ranks_table(result.outlet_ranks)
     method = stories["betweenness_method"].iloc[0] if len(stories) else "exact"
@@ -219,6 +226,7 @@ def render_rankings(result: Result) -> None:
 
 
 def render_outlets(dataset: Dataset, options: ViewOptions, result: Result) -> None:
+    """Outlets tab: the outlet co-coverage network and heatmap."""
     page, note = cached_outlet_view(dataset.key, options, result)
     st.info(inert(note))
     st.iframe(page, height=620)
@@ -231,6 +239,7 @@ def render_outlets(dataset: Dataset, options: ViewOptions, result: Result) -> No
 
 
 def render_timeline(result: Result) -> None:
+    """Timeline tab: stories per day of the largest clusters."""
     frame = tables.timeline_table(result.graph, result.clusters, top=8)
     if frame.empty:
         st.info("No dated stories in clusters with these filters.")
@@ -243,6 +252,7 @@ def render_timeline(result: Result) -> None:
 
 
 def render_export(dataset: Dataset, options: ViewOptions, result: Result) -> None:
+    """Export tab: one download per format, for the filtered view and for the whole dataset."""
     st.caption("Files are generated when you click. Filtered: the view as the filters and settings show it; "
                "whole: everything loaded, with the same settings.")
     whole = cached_result(dataset.key, options.replace(filters=Filters()), dataset)
@@ -256,6 +266,7 @@ def render_export(dataset: Dataset, options: ViewOptions, result: Result) -> Non
 
 
 def main() -> None:
+    """The page: sidebar (data, filters, settings), then the open tab."""
     st.set_page_config(page_title="graphapp: related-story explorer", layout="wide")
     dataset = choose_dataset()
     options = sidebar(dataset)

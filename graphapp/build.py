@@ -68,7 +68,8 @@ def resolve_stories(articles: Iterable[Article]) -> Resolved:
 def build_graph(articles: Iterable[Article]) -> nx.DiGraph:
     """One story node per canonical URL (file data wins over related entries), one node per outlet.
 
-    >>> from graphapp import SEEDS, load
+    >>> from graphapp import SEEDS
+    >>> from graphapp.loader import load
     >>> graph = build_graph(load([SEEDS], cache_dir=False).articles)
     >>> graph.number_of_nodes(), graph.number_of_edges()
     (20, 21)

@@ -76,6 +76,7 @@ class Filters:
 
     @property
     def active(self) -> bool:
+        """Whether any filter is set (False: every story is kept)."""
         return any((self.since, self.until, self.outlets, self.topics, self.min_quality is not None, self.text.strip()))
 
     @classmethod

@@ -54,6 +54,7 @@ class Dataset:
 
     @property
     def report(self) -> LoadReport:
+        """The load report: skipped files, warnings and merges."""
         return self.corpus.report
 
     @cached_property
@@ -69,6 +70,7 @@ class Dataset:
 
     @cached_property
     def topics(self) -> tuple[str, ...]:
+        """Every topic of the loaded stories, sorted (the topic filter's choices)."""
         return tuple(sorted({t.strip() for s in self.resolved.stories.values() for t in s.topics} - {""}))
 
     @cached_property
@@ -128,6 +130,7 @@ class Result:
 
     @cached_property
     def resolved(self) -> Resolved:
+        """The stories and links the filters keep (the dataset's own when no filter is set)."""
         return filter_stories(self.dataset.resolved, self.options.filters)
 
     @cached_property
@@ -152,12 +155,14 @@ class Result:
 
     @cached_property
     def story_ranks(self) -> list:
+        """One results.StoryRank per story of the filtered graph."""
         from .analyze import story_ranks
 
         return story_ranks(self.graph, seed=self.options.seed)
 
     @cached_property
     def outlet_ranks(self) -> list:
+        """One results.OutletRank per outlet of the filtered graph, counting this view's clusters."""
         from .analyze import outlet_ranks
 
         return outlet_ranks(self.graph, self.clusters)

@@ -96,10 +96,12 @@ class LoadReport:
 
     @property
     def errors(self) -> list[LoadIssue]:
+        """Issues that skipped a file or an entry (severity error)."""
         return [i for i in self.issues if i.severity == ERROR]
 
     @property
     def warnings(self) -> list[LoadIssue]:
+        """Issues about a field that was repaired or dropped (the file still loaded)."""
         return [i for i in self.issues if i.severity == WARNING]
 
     @property

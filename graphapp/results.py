@@ -50,6 +50,8 @@ class Event(Cluster):
 
 
 class StoryRank(TypedDict):
+    """One story's rank row: quality, degrees, PageRank, betweenness and the combined score."""
+
     story: str
     title: str | None
     outlet: str
@@ -66,6 +68,8 @@ class StoryRank(TypedDict):
 
 
 class OutletRank(TypedDict):
+    """One outlet's rank row: stories, clusters covered, mean quality and co-coverage centrality."""
+
     outlet: str
     name: str
     stories: int

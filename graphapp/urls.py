@@ -53,7 +53,7 @@ def is_web_url(url: object) -> bool:
 
 @lru_cache(maxsize=65536)
 def canonical_url(url: str) -> str:
-    """The identity form of a story URL (see README, "Story identity").
+    """The identity form of a story URL (see docs/input.md, "Story identity").
 
     >>> canonical_url("http://WWW.Example.com:80/News/Item/?utm_source=x&id=2#top")
     'https://example.com/News/Item?id=2'

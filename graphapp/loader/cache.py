@@ -76,6 +76,7 @@ class RecordCache:
         return None
 
     def put(self, path: str, size: int, mtime_ns: int, result) -> None:
+        """Remember the parse result of this file version (written by `save`)."""
         self.entries[path] = (size, mtime_ns, result)
         self.changed = True
 
@@ -108,9 +109,11 @@ class ResultCache:
             pass
 
     def get(self, name: str):
+        """The answer stored under `name` for these exact inputs, or None."""
         return self.entries.get(name)
 
     def put(self, name: str, value) -> None:
+        """Store the answer under `name` and write the cache file at once (atomically)."""
         self.entries[name] = value
         data = json.dumps({"fingerprint": self.fingerprint, "entries": self.entries}, ensure_ascii=False)
         _write_atomically(self.file, data.encode("utf-8"))

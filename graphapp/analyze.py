@@ -80,7 +80,7 @@ def summary(resolved: Resolved, *, seed: int = 0, resolution: float = 1.0) -> di
     """The counts `graphapp stats` prints, straight from the resolved stories (no networkx graph needed).
 
     >>> from graphapp import SEEDS
-    >>> from graphapp.loader import load
+    >>> from graphapp import load
     >>> from graphapp.build import resolve_stories
     >>> summary(resolve_stories(load([SEEDS], cache_dir=False).articles))
     {'stories': 11, 'stories_with_file': 1, 'outlets': 9, 'related_edges': 10, 'components': 1, 'clusters': 1, 'published_by_edges': 11}

@@ -69,7 +69,7 @@ def build_graph(articles: Iterable[Article]) -> nx.DiGraph:
     """One story node per canonical URL (file data wins over related entries), one node per outlet.
 
     >>> from graphapp import SEEDS
-    >>> from graphapp.loader import load
+    >>> from graphapp import load
     >>> graph = build_graph(load([SEEDS], cache_dir=False).articles)
     >>> graph.number_of_nodes(), graph.number_of_edges()
     (20, 21)

@@ -206,7 +206,8 @@ class Result:
         from .views import network_view
 
         options = self.options
-        return network_view(self.graph, clusters=self.clusters, color_by=options.color_by, size_by=self.size_values(),
+        graph = self.graph_with_events if options.level == "events" else self.graph  # events draw their similarity links
+        return network_view(graph, clusters=self.clusters, color_by=options.color_by, size_by=self.size_values(),
                             size_label=options.size_by, focus=options.focus_key, seed=options.seed)
 
 

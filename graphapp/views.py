@@ -14,13 +14,17 @@ import networkx as nx
 from .analyze import co_coverage_graph, coverage_clusters
 from .build import OUTLET, RELATED, STORY, outlet_node
 from .render import NodeStyle, layout_positions, network_html, node_styles
+from .render.layout import clustered_positions
 
 __all__ = ["OVERVIEW_NODES", "OVERVIEW_EDGES", "NetworkView", "network_view", "cluster_overview", "focus_graph",
            "outlet_network"]
 
-OVERVIEW_NODES = 2_500
-OVERVIEW_EDGES = 20_000
+# Above these, the whole graph is drawn as an overview of clusters (measured: sigma.js draws 20k nodes
+# and 100k edges in about 1 s in headless Chromium with software WebGL; see bench/RESULTS.md).
+OVERVIEW_NODES = 20_000
+OVERVIEW_EDGES = 100_000
 OVERVIEW_OUTLETS = 40  # outlets drawn next to the clusters in the overview (most stories first)
+FORCE_LAYOUT_NODES = 400  # up to this size a view gets one force layout; above, clusters are laid out apart
 
 
 @dataclass(repr=False)
@@ -33,6 +37,7 @@ class NetworkView:
     note: str
     overview: bool = False
     edge_width_key: str | None = None
+    focal: frozenset = frozenset()  # the node(s) a drill-down is about, marked in the drawing
 
     def __repr__(self) -> str:
         return f"<NetworkView: {self.graph.number_of_nodes():,} nodes, {self.graph.number_of_edges():,} edges: {self.note}>"
@@ -81,6 +86,18 @@ def cluster_overview(graph: nx.DiGraph, clusters: list[dict], *, outlets: int = 
     return overview
 
 
+def _undirected_edges(graph: nx.DiGraph) -> int:
+    return len({(u, v) if u < v else (v, u) for u, v in graph.edges()})
+
+
+def _positions(graph: nx.DiGraph, clusters: list[dict], seed: int) -> dict:
+    """One force layout for a small view; for a large one each cluster apart, packed on a spiral."""
+    if graph.number_of_nodes() <= FORCE_LAYOUT_NODES:
+        return layout_positions(graph, seed=seed)
+    groups = [[s for s in cluster["stories"] if s in graph] for cluster in clusters]
+    return clustered_positions(graph.to_undirected(as_view=True), [g for g in groups if g], seed=seed)
+
+
 def focus_graph(graph: nx.DiGraph, focus: tuple, clusters: list[dict]) -> tuple[nx.DiGraph, str]:
     """The part of the graph to drill into: ("cluster", id), ("outlet", domain) or ("story", key, radius)."""
     kind = focus[0]
@@ -121,11 +138,12 @@ def network_view(
     if focus is not None:
         part, note = focus_graph(graph, focus, clusters)
         style = node_styles(part, color_by=color_by, clusters=clusters, size_by=size_by, size_label=size_label)
-        return NetworkView(part, style, layout_positions(part, seed=seed), note)
-    if graph.number_of_nodes() <= OVERVIEW_NODES and graph.number_of_edges() <= OVERVIEW_EDGES:
+        focal = {focus[1]} if focus[0] == "story" else {outlet_node(focus[1])} if focus[0] == "outlet" else set()
+        return NetworkView(part, style, _positions(part, clusters, seed), note, focal=frozenset(focal & set(part)))
+    if graph.number_of_nodes() <= OVERVIEW_NODES and _undirected_edges(graph) <= OVERVIEW_EDGES:
         style = node_styles(graph, color_by=color_by, clusters=clusters, size_by=size_by, size_label=size_label)
         stories = sum(1 for _, k in graph.nodes(data="kind") if k == STORY)
-        return NetworkView(graph, style, layout_positions(graph, seed=seed), f"all {stories:,} stories and their outlets")
+        return NetworkView(graph, style, _positions(graph, clusters, seed), f"all {stories:,} stories and their outlets")
     overview = cluster_overview(graph, clusters)
     as_nodes = [{**cluster, "stories": [f"cluster:{cluster['id']}"]} for cluster in clusters]
     style = node_styles(overview, color_by="cluster", clusters=as_nodes, top=len(as_nodes),

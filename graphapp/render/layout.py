@@ -53,25 +53,42 @@ def clustered_positions(graph: nx.Graph, groups: list[list], *, seed: int = 0, s
     """Each group (a cluster's nodes) laid out alone, in a disc whose area grows with its size; the discs
     packed on a golden-angle spiral, largest first. Nodes in no group are placed at the mean position of
     their neighbours (outlets among their stories), or, without any, in one more group of their own."""
-    positions: Positions = {}
-    grouped = {node for group in groups for node in group}
-    loose = [n for n in graph if n not in grouped and not any(m in grouped for m in nx.all_neighbors(graph, n))]
-    discs = sorted((g for g in [*groups, loose] if g), key=lambda g: (-len(g), str(g[0])))
+    group_of = {node: number for number, group in enumerate(groups) for node in group}
+    inside: dict[int, list[tuple]] = {}
+    for u, v in graph.edges():
+        if u != v and group_of.get(u, -1) == group_of.get(v, -2):
+            inside.setdefault(group_of[u], []).append((u, v))
+    loose = [n for n in graph if n not in group_of and not any(m in group_of for m in graph[n])]
+    order = sorted(range(len(groups) + 1), key=lambda g: (-len(groups[g]) if g < len(groups) else -len(loose), g))
     packer = _SpiralPacker(unit=spacing)
-    for number, members in enumerate(discs):
+    positions: Positions = {}
+    for number in order:
+        members = groups[number] if number < len(groups) else loose
+        if not members:
+            continue
         radius = spacing * math.sqrt(len(members)) * 0.8 + spacing
-        sub = graph.subgraph(members)
-        if sub.number_of_edges():
-            local = _fit(_force(list(members), sub.edges(), seed=seed + number, niter=150), 2 * (radius - spacing / 2))
-        else:  # no links: a sunflower of points, evenly spread
-            local = [_sunflower(i, len(members), radius - spacing / 2) for i in range(len(members))]
+        local = _disc_layout(members, inside.get(number, []), radius - spacing / 2, seed=seed + number)
         cx, cy = packer.place(radius)
         positions.update({node: (cx + x, cy + y) for node, (x, y) in zip(members, local)})
     for node in graph:
         if node not in positions:
-            near = [positions[m] for m in nx.all_neighbors(graph, node) if m in positions]
+            near = [positions[m] for m in graph[node] if m in positions]
             positions[node] = (sum(x for x, _ in near) / len(near), sum(y for _, y in near) / len(near))
     return positions
+
+
+def _disc_layout(members: list, edges: list[tuple], radius: float, *, seed: int) -> list[tuple[float, float]]:
+    """Positions of one group inside a disc: a sunflower without links, Kamada-Kawai (no randomness) for
+    small groups, a short seeded force layout for large ones."""
+    if not edges or len(members) < 4:
+        return [_sunflower(i, len(members), radius) for i in range(len(members))]
+    if len(members) <= 60:
+        index = {node: i for i, node in enumerate(members)}
+        g = ig.Graph(n=len(members), edges=[(index[u], index[v]) for u, v in edges])
+        g.simplify()
+        start = [_sunflower(i, len(members), 1.0) for i in range(len(members))]
+        return _fit(g.layout_kamada_kawai(seed=start).coords, 2 * radius)
+    return _fit(_force(list(members), edges, seed=seed, niter=60), 2 * radius)
 
 
 def _sunflower(i: int, n: int, radius: float) -> tuple[float, float]:

@@ -110,7 +110,9 @@ export function mount(container, data, options = {}) {
   }
   if (!legend.childNodes.length) legend.hidden = true;
 
+  const tGraph = performance.now();
   const graph = buildGraph(data);
+  const tSigma = performance.now();
   const edges = data.edges || {};
   const sized = Array.isArray(edges.size);
   const edgeColor = typeof edges.color === "string" ? edges.color : "#cccccc";
@@ -167,8 +169,12 @@ export function mount(container, data, options = {}) {
   if (window.graphappDrawnAt === undefined) window.graphappDrawnAt = drawnAt;
   window.graphappLastDrawnAt = drawnAt;
   window.graphappBuildMs = drawnAt - t0;
+  window.graphappTimings = { dom: tGraph - t0, graph: tSigma - tGraph, sigma: drawnAt - tSigma };
 
-  const refresh = () => renderer.refresh({ skipIndexation: true });
+  // A change of highlight re-runs the reducers over every node and edge (sigma has no cheaper way to dim
+  // "all the rest"): hover changes are coalesced into one refresh per animation frame.
+  const refresh = () => renderer.refresh();
+  const refreshSoon = () => renderer.scheduleRefresh();
   const camera = renderer.getCamera();
   const viewport = () => {
     const s = camera.getState();
@@ -268,13 +274,13 @@ export function mount(container, data, options = {}) {
   renderer.on("enterNode", ({ node }) => {
     state.hovered = node;
     setFocus();
-    refresh();
+    refreshSoon();
     sigmaBox.style.cursor = "pointer";
   });
   renderer.on("leaveNode", () => {
     state.hovered = null;
     setFocus();
-    refresh();
+    refreshSoon();
     sigmaBox.style.cursor = "";
   });
   renderer.on("clickNode", ({ node }) => select(keys[+node], { report: true }));
@@ -284,7 +290,13 @@ export function mount(container, data, options = {}) {
 
   let observer = null;
   if (typeof ResizeObserver !== "undefined") {
-    observer = new ResizeObserver(() => renderer.resize() && renderer.refresh());
+    let seen = `${sigmaBox.offsetWidth}x${sigmaBox.offsetHeight}`;
+    observer = new ResizeObserver(() => {
+      const now = `${sigmaBox.offsetWidth}x${sigmaBox.offsetHeight}`;
+      if (now === seen) return; // the first observation, or nothing changed: no redraw
+      seen = now;
+      renderer.scheduleRefresh();
+    });
     observer.observe(sigmaBox);
   }
 

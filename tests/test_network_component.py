@@ -262,6 +262,20 @@ def test_hover_dims_all_but_the_neighbours(standalone):
     assert shown["edgesShown"] == page.evaluate("graphapp.graph.degree('20')")
 
 
+@pytest.mark.browser
+def test_sized_and_coloured_edges_draw(browser, tmp_path):
+    nodes = [{"key": str(i), "x": i % 7, "y": i // 7, "kind": "cluster"} for i in range(30)]
+    edges = [(str(i), str((i + 3) % 30), 1 + i % 5) for i in range(30)]
+    data = payload(nodes, edges, edge_color=["#ff0000" if i % 2 else "#00aa00" for i in range(30)])
+    path = tmp_path / "sized.html"
+    path.write_text(standalone_html(data, title="sized"), encoding="utf-8")
+    watched = Watched(browser, path.as_uri())
+    assert watched.errors == [] and watched.page.evaluate("graphapp.graph.size") == 30
+    assert watched.page.evaluate("graphapp.renderer.getEdgeDisplayData('1').color") == "#ff0000"
+    assert watched.page.locator(".gn-legend").is_hidden()
+    watched.page.close()
+
+
 # --- the Streamlit component ----------------------------------------------------------------------------
 
 APP = textwrap.dedent("""
@@ -272,7 +286,8 @@ APP = textwrap.dedent("""
               "color": "#1f77b4", "url": f"https://news.example/{i}"} for i in range(100)]
     edges = [(f"k{i}", f"k{i + 1}") for i in range(99)] + [(f"k{i}", f"k{(i * 37) % 100}") for i in range(100)] * 20
     data = payload(nodes, edges, legend=[["stories", "#1f77b4"]], note="a hundred stories")
-    value = network_component(data, height=520, key="net", selected=st.session_state.get("selected"))
+    find = st.text_input("find")
+    value = network_component(data, height=520, key="net", selected=st.session_state.get("selected"), search=find or None)
     st.session_state["selected"] = value["clicked"] if value else None
     st.text(f"clicked: {value['clicked'] if value else None}")
     st.button("rerun")
@@ -344,6 +359,16 @@ def test_streamlit_component_returns_the_click_and_sends_the_graph_once(browser,
         assert frame.evaluate("window.graphappDrawnAt === window.graphappLastDrawnAt")  # never redrawn
         assert frame.evaluate("graphapp.selectedKey()") == "k42"
         assert "Story 42" in frame.evaluate("document.querySelector('.gn-panel').innerText")
+
+        # A search from Python finds the node and centres on it, without re-sending or redrawing the graph.
+        received.clear()
+        page.get_by_label("find").fill("Story 77")
+        page.get_by_label("find").press("Enter")
+        page.wait_for_timeout(2000)
+        assert frame.evaluate("graphapp.selectedKey()") == "k77"
+        assert abs(frame.evaluate("graphapp.viewport().x") - frame.evaluate("graphapp.renderer.getNodeDisplayData('77').x")) < 1e-3
+        assert sum(received) < 5_000, received
+        assert frame.evaluate("window.graphappDrawnAt === window.graphappLastDrawnAt")
 
         # The iframe is re-created while Python believes it has the graph: it asks, and gets it again.
         frame.evaluate("location.reload()")

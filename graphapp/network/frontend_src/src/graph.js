@@ -3,7 +3,7 @@
 // `data.nodes.key` and are only used to report clicks back.
 import Graph from "graphology";
 
-const LABEL_CHARS = 60;
+const LABEL_CHARS = 42; // on the canvas; the click panel shows the whole title
 
 export function shortLabel(text) {
   const s = text == null ? "" : String(text);

@@ -141,7 +141,7 @@ export function mount(container, data, options = {}) {
     allowInvalidContainer: true,
     renderLabels: true,
     labelDensity: 0.07,
-    labelGridCellSize: 60,
+    labelGridCellSize: 140, // at most one label per 140-pixel cell: titles are wide
     labelRenderedSizeThreshold: 7,
     labelFont: 'system-ui, -apple-system, "Segoe UI", sans-serif',
     labelSize: 12,

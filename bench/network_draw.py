@@ -122,7 +122,9 @@ def measure_page(browser, url: str, *, frame_of=None) -> dict:
         raise RuntimeError("never drew")
     drawn, ready, build = target.evaluate("[window.graphappDrawnAt, window.graphappDataReadyAt, window.graphappBuildMs]")
     framed = target.evaluate(AFTER_FRAMES)
-    result = {"nav_drawn": drawn, "data_drawn": drawn - ready, "build": build, "frame": framed - drawn}
+    # what a click (or a hover, coalesced per frame) costs: the reducers re-run over every node and edge
+    select = target.evaluate("(() => { const t = performance.now(); graphapp.select(graphapp.keys[0]); return performance.now() - t; })()")
+    result = {"nav_drawn": drawn, "data_drawn": drawn - ready, "build": build, "frame": framed - drawn, "select": select}
     if frame_of:  # the iframe's clock starts with the iframe; the app page's own navigation start is earlier
         result["app_nav_drawn"] = page.evaluate("performance.now()") - (target.evaluate("performance.now()") - drawn)
     if errors:
@@ -183,6 +185,7 @@ def main() -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=BASE_ARGS + ANGLE[args.angle])
         probe = browser.new_page()
+        print(f"load average before: {' '.join(f'{v:.1f}' for v in os.getloadavg())} ({os.cpu_count()} cores)")
         print(f"chromium {browser.version}, flags {' '.join(ANGLE[args.angle])}, WebGL: {probe.evaluate(WEBGL_RENDERER)}")
         probe.close()
         for size in args.sizes.split(","):
@@ -199,6 +202,7 @@ def main() -> None:
             print(f"  standalone data→drawn  {fmt([r['data_drawn'] for r in runs])}")
             print(f"  graph build + sigma    {fmt([r['build'] for r in runs])}")
             print(f"  drawn→+2 frames        {fmt([r['frame'] for r in runs])}")
+            print(f"  select (highlight)     {fmt([r['select'] for r in runs])}")
             if args.streamlit:
                 data_path = work / f"data-{n}-{m}.json"
                 data_path.write_text(json.dumps(data), encoding="utf-8")
@@ -213,6 +217,7 @@ def main() -> None:
                     process.wait(timeout=20)
                 print(f"  streamlit app nav→drawn {fmt([r['app_nav_drawn'] for r in runs])}")
                 print(f"  streamlit render msg→drawn {fmt([r['data_drawn'] for r in runs])}")
+        print(f"\nload average after: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
         browser.close()
 
 

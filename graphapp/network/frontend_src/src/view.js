@@ -123,6 +123,11 @@ export function mount(container, data, options = {}) {
     ],
   });
 
+  const nodePrograms = { circle: NodeCircleProgram };
+  const kinds = Array.isArray(nodes.kind) ? nodes.kind : [];
+  if (kinds.includes("outlet")) nodePrograms.square = NodeSquareProgram;
+  if (Array.isArray(nodes.focal) && nodes.focal.some(Boolean)) nodePrograms.focal = FocalProgram;
+
   // What is highlighted: the hovered node, else the selected one; its neighbours stay, the rest dims.
   const state = { hovered: null, selected: null, focus: null, neighbours: new Set(), focusEdges: new Set() };
   function setFocus() {
@@ -147,8 +152,9 @@ export function mount(container, data, options = {}) {
     labelSize: 12,
     defaultEdgeColor: edgeColor,
     defaultEdgeType: sized ? "rect" : "line",
-    edgeProgramClasses: { line: EdgeLineProgram, rect: EdgeRectangleProgram },
-    nodeProgramClasses: { circle: NodeCircleProgram, square: NodeSquareProgram, focal: FocalProgram },
+    // only the programs in use: each one is a WebGL shader pair to compile before the first frame
+    edgeProgramClasses: sized ? { rect: EdgeRectangleProgram } : { line: EdgeLineProgram },
+    nodeProgramClasses: nodePrograms,
     defaultNodeType: "circle",
     hideEdgesOnMove: graph.size > MOVE_HIDES_EDGES,
     minCameraRatio: 0.005,

@@ -101,10 +101,44 @@ WEBGL_RENDERER = """(() => { const c = document.createElement('canvas'); const g
 AFTER_FRAMES = "new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now()))))"
 
 
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as handle:
+                    kids = [int(c) for c in handle.read().split()]
+                found += kids
+                todo += kids
+        except OSError:
+            continue
+    return found
+
+
+def chromium_cpu() -> float:
+    """CPU seconds (user + system) used so far by the live processes under this one (Playwright's driver and
+    Chromium's browser, GPU and renderer processes): unlike wall time, it does not grow when other work on
+    the machine takes the cores."""
+    total = 0
+    for pid in _descendants(os.getpid()):
+        try:
+            with open(f"/proc/{pid}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def measure_page(browser, url: str, *, frame_of=None) -> dict:
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Performance.enable")
+    thread0 = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}.get("ThreadTime", 0.0)
+    cpu0 = chromium_cpu()
     page.goto(url, wait_until="commit")
     target = None
     deadline = time.time() + 300
@@ -122,9 +156,12 @@ def measure_page(browser, url: str, *, frame_of=None) -> dict:
         raise RuntimeError("never drew")
     drawn, ready, build = target.evaluate("[window.graphappDrawnAt, window.graphappDataReadyAt, window.graphappBuildMs]")
     framed = target.evaluate(AFTER_FRAMES)
+    cpu = chromium_cpu() - cpu0
+    thread = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}.get("ThreadTime", 0.0) - thread0
     # what a click (or a hover, coalesced per frame) costs: the reducers re-run over every node and edge
     select = target.evaluate("(() => { const t = performance.now(); graphapp.select(graphapp.keys[0]); return performance.now() - t; })()")
-    result = {"nav_drawn": drawn, "data_drawn": drawn - ready, "build": build, "frame": framed - drawn, "select": select}
+    result = {"nav_drawn": drawn, "data_drawn": drawn - ready, "build": build, "frame": framed - drawn, "select": select,
+              "cpu": cpu * 1000, "thread": thread * 1000}
     if frame_of:  # the iframe's clock starts with the iframe; the app page's own navigation start is earlier
         result["app_nav_drawn"] = page.evaluate("performance.now()") - (target.evaluate("performance.now()") - drawn)
     if errors:
@@ -203,6 +240,8 @@ def main() -> None:
             print(f"  graph build + sigma    {fmt([r['build'] for r in runs])}")
             print(f"  drawn→+2 frames        {fmt([r['frame'] for r in runs])}")
             print(f"  select (highlight)     {fmt([r['select'] for r in runs])}")
+            print(f"  CPU, all Chromium processes, until +2 frames {fmt([r['cpu'] for r in runs])}")
+            print(f"  CPU, page main thread (CDP ThreadTime)       {fmt([r['thread'] for r in runs])}")
             if args.streamlit:
                 data_path = work / f"data-{n}-{m}.json"
                 data_path.write_text(json.dumps(data), encoding="utf-8")

@@ -37,6 +37,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..urls import is_web_url
+
 __all__ = ["FRONTEND", "KINDS", "payload", "check_payload", "payload_version", "standalone_html", "network_component"]
 
 FRONTEND = Path(__file__).resolve().parent / "frontend"
@@ -86,7 +88,7 @@ def payload(
         columns["color"].append(str(node.get("color") or "#999999"))
         columns["kind"].append(str(node.get("kind") or "story"))
         url = node.get("url")
-        columns["url"].append(url if isinstance(url, str) and _is_web_url(url) else None)
+        columns["url"].append(url if is_web_url(url) else None)
         columns["forceLabel"].append(bool(node.get("forceLabel", False)))
         columns["focal"].append(bool(node.get("focal", False)))
         for field in OPTIONAL_NODE_FIELDS:
@@ -119,11 +121,6 @@ def payload(
     data["version"] = version if version is not None else payload_version(data)
     check_payload(data)
     return data
-
-
-def _is_web_url(url: str) -> bool:
-    head = url.strip().lower()
-    return head.startswith(("http://", "https://")) and len(head) > len("https://")
 
 
 def check_payload(data: Mapping[str, Any]) -> None:
@@ -218,7 +215,8 @@ def network_component(
     """Draw `data` in Streamlit and return what the user did, or None before any click.
 
     Returns ``{"clicked": node key or None, "viewport": {"x", "y", "ratio"}}`` (sigma camera state
-    at the click; a click on the background returns clicked None). `selected` highlights a node by
+    at the click; a node picked with Enter in the component's search box counts as a click; a click on
+    the background or the panel's close button returns clicked None). `selected` highlights a node by
     key and centres on it, `search` finds a node by label substring and centres on it; both are
     applied only when they change, without redrawing the graph.
 

@@ -2,6 +2,7 @@
 
     python bench/events_eval.py            # all of the below: settings on azure-events.yaml, then the splits
     python bench/events_eval.py --splits   # only the per-split table and the leave-one-set-out table
+    python bench/events_eval.py --errors   # the defaults' errors on the checking sets, event by event
     python bench/events_eval.py --corpus DIR --labels DIR/labels.yaml   # another labelled folder (no splits)
     python bench/events_eval.py --subsets  # robustness: random quarters and halves of azure-news, one month
 
@@ -209,19 +210,53 @@ def splits(graphs: dict) -> None:
               f"{b3[best, held]:.3f} ({show(best)}) | {b3[default_k, held]:.3f} |")
 
 
+def errors(graphs: dict) -> None:
+    """The defaults' mistakes on the checking sets: labelled events split over clusters, and clusters that join an
+    event's members with another labelled event's stories or with its hard negatives."""
+    for name in ("azure-check", "powerapps-check"):
+        corpus_name, file, keep = SPLITS[name]
+        graph = graphs[corpus_name]
+        predicted = as_assignment(event_clusters(graph))
+        gold = labelled(EVENTS_DIR / file, keep)
+        title = lambda s: f"{(graph.nodes[s].get('published') or '')[:10]} {graph.nodes[s].get('title', '')[:80]}"  # noqa: E731
+        print(f"\n== {name} ({file}): the defaults' errors")
+        for event in yaml.safe_load((EVENTS_DIR / file).read_text()):
+            members = [canonical_url(u) for u in event["stories"]]
+            parts: dict[str, list[str]] = {}
+            for m in members:
+                parts.setdefault(predicted.get(m, f"alone:{m}"), []).append(m)
+            clusters = {c for c in parts if not c.startswith("alone:")}
+            wrong = sorted({s for s, c in predicted.items() if c in clusters and s in gold and gold[s] != event["id"]})
+            negatives = sorted({canonical_url(u) for u in event.get("hard_negatives") or []
+                                if predicted.get(canonical_url(u)) in clusters} - set(wrong))
+            if len(parts) == 1 and not wrong and not negatives:
+                continue
+            print(f"-- {event['id']}: {len(members)} stories in {len(parts)} predicted group(s)")
+            if len(parts) > 1:
+                for number, (cluster, stories) in enumerate(sorted(parts.items(), key=lambda kv: -len(kv[1])), 1):
+                    for s in stories:
+                        print(f"     part {number}: {title(s)}")
+            for s in wrong:
+                print(f"     joined with {gold[s]}: {title(s)}")
+            for s in negatives:
+                print(f"     joined with hard negative: {title(s)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--labels", default=str(EVENTS_DIR / "azure-events.yaml"))
     parser.add_argument("--corpus", help="folder of articles the labels refer to (default: azure-news)")
     parser.add_argument("--subsets", action="store_true", help="score defaults and baseline on subsets of azure-news")
     parser.add_argument("--splits", action="store_true", help="only the per-split and leave-one-set-out tables")
+    parser.add_argument("--errors", action="store_true", help="list the defaults' errors on the checking sets")
     args = parser.parse_args()
     gold = labelled(Path(args.labels))
     if args.subsets:
         subsets(gold)
         return
-    if args.splits:
-        splits({name: build_graph(load([corpus(name)]).articles) for name in ("azure-news", "powerapps-news")})
+    if args.splits or args.errors:
+        graphs = {name: build_graph(load([corpus(name)]).articles) for name in ("azure-news", "powerapps-news")}
+        (errors if args.errors else splits)(graphs)
         return
     graph = build_graph(load([Path(args.corpus) if args.corpus else corpus("azure-news")]).articles)
     print(f"labelled: {len(set(gold.values()))} events, {len(gold)} stories; "

@@ -266,7 +266,7 @@ def errors(graphs: dict) -> None:
         graph = graphs[corpus_name]
         predicted = as_assignment(event_clusters(graph))
         gold = labelled(EVENTS_DIR / file, keep)
-        title = lambda s: f"{(graph.nodes[s].get('published') or '')[:10]} {graph.nodes[s].get('title', '')[:80]}"  # noqa: E731
+        title = lambda s, graph=graph: f"{(graph.nodes[s].get('published') or '')[:10]} {graph.nodes[s].get('title', '')[:80]}"  # noqa: E731
         print(f"\n== {name} ({file}): the defaults' errors")
         for event in yaml.safe_load((EVENTS_DIR / file).read_text()):
             members = [canonical_url(u) for u in event["stories"]]

@@ -50,7 +50,8 @@ except ImportError:  # pragma: no cover
 
 
 def front_matter(path: str) -> dict:
-    text = open(path, encoding="utf-8").read()
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
     lines = text.split("\n")
     if lines[0].strip() != "---":
         raise ValueError("no front matter")
@@ -208,7 +209,8 @@ def main() -> int:
             corpora[corpus] = corpus_urls(corpus)
             by_url = corpora[corpus]
             print(f"corpus {corpus}: {sum(len(v) for v in by_url.values())} files, {len(by_url)} distinct story URLs")
-        events = yaml.safe_load(open(labels, encoding="utf-8"))
+        with open(labels, encoding="utf-8") as handle:
+            events = yaml.safe_load(handle)
         file_errors, stats = validate(events, corpora[corpus])
         errors += [f"{name}: {e}" for e in file_errors]
         for eid in stats["ids"]:

@@ -10,7 +10,8 @@ import threading
 import time
 from pathlib import Path
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+# ../shared next to the project, or GRAPHAPP_SHARED (as in tests/conftest.py), e.g. for a git worktree
+SHARED = Path(os.environ.get("GRAPHAPP_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 
 
 def corpus(name: str = "azure-news") -> Path:

@@ -1,12 +1,25 @@
-"""Event clustering quality against the hand-labelled azure-news events (tests/data/events/), and speed.
+"""Event clustering quality against the hand-labelled events (tests/data/events/), and speed.
 
-    python bench/events_eval.py            # defaults, the baseline and other settings, on azure-news
-    python bench/events_eval.py --corpus DIR --labels DIR/labels.yaml   # another labelled folder
+    python bench/events_eval.py            # all of the below: settings on azure-events.yaml, then the splits
+    python bench/events_eval.py --splits   # only the per-split table and the leave-one-set-out table
+    python bench/events_eval.py --errors   # the defaults' errors on the checking sets, event by event
+    python bench/events_eval.py --corpus DIR --labels DIR/labels.yaml   # another labelled folder (no splits)
     python bench/events_eval.py --subsets  # robustness: random quarters and halves of azure-news, one month
 
 Prints pairwise precision/recall/F1 and B-cubed precision/recall/F1 over the labelled stories only, the
 number of events with 3+ outlets and the share of stories in multi-outlet events for both corpora, and
 the time event clustering takes on azure-news once the corpus is loaded.
+
+Splits (see tests/data/events/README.md). The defaults were tuned on azure-events.yaml, so only the
+checking sets say how the method does on events nobody tuned for:
+    azure-tune       azure-events.yaml, events dated before 2021-01-01 (tuned on)
+    azure-check      azure-2021-events.yaml (new 2021 events, labelled blind to the clusterer)
+    powerapps-check  powerapps-events.yaml (another feed family, no related lists)
+For each split: defaults and the baseline, pairwise and B-cubed P/R/F1, and the share of hard negatives
+(same-subject stories of another event) put in a predicted cluster with a member of the event; a 95%
+interval of B-cubed F1 over the labelled events (bootstrap), for both and for their difference. Then a
+leave-one-set-out table over a small grid of threshold x min_link x attach_threshold: settings chosen by
+mean B-cubed F1 on the other two sets, scored on the held-out set, beside the held-out set's own best.
 """
 
 from __future__ import annotations
@@ -32,13 +45,46 @@ from graphapp.loader import load  # noqa: E402
 from graphapp.urls import canonical_url  # noqa: E402
 
 
-def labelled(path: Path) -> dict[str, str]:
+EVENTS_DIR = ROOT / "tests" / "data" / "events"
+TUNE_BEFORE = "2021-01-01"  # azure-events.yaml events dated before this are the tuning split
+# split name -> (corpus, labels file, which events of it)
+SPLITS = {
+    "azure-tune": ("azure-news", "azure-events.yaml", lambda e: str(e["date"]) < TUNE_BEFORE),
+    "azure-check": ("azure-news", "azure-2021-events.yaml", lambda e: True),
+    "powerapps-check": ("powerapps-news", "powerapps-events.yaml", lambda e: True),
+}
+GRID = {"threshold": (0.10, 0.14, 0.18, 0.22), "min_link": (0.15, 0.25, 0.35), "attach_threshold": (0.19, 0.25, math.inf)}
+
+
+def labelled(path: Path, keep=lambda event: True) -> dict[str, str]:
     """Canonical story URL → labelled event id."""
     gold = {}
     for event in yaml.safe_load(path.read_text()):
-        for url in event["stories"]:
-            gold[canonical_url(url)] = event["id"]
+        if keep(event):
+            for url in event["stories"]:
+                gold[canonical_url(url)] = event["id"]
     return gold
+
+
+def hard_negatives(path: Path, keep=lambda event: True) -> list[tuple[str, str]]:
+    """(event id, canonical URL of a same-subject story that belongs to another event)."""
+    return [(event["id"], canonical_url(url)) for event in yaml.safe_load(path.read_text()) if keep(event)
+            for url in event.get("hard_negatives") or []]
+
+
+def negatives_merged(predicted: dict[str, str], gold: dict[str, str], negatives: list[tuple[str, str]]) -> float | None:
+    """Share of hard negatives put in one predicted cluster with at least one member of their event."""
+    members: dict[str, set[str]] = {}
+    for story, event in gold.items():
+        members.setdefault(event, set()).add(story)
+    checked = merged = 0
+    for event, story in negatives:
+        if story in members.get(event, ()):
+            continue
+        checked += 1
+        cluster = predicted.get(story)
+        merged += cluster is not None and any(predicted.get(m) == cluster for m in members.get(event, ()))
+    return round(merged / checked, 3) if checked else None
 
 
 def scores(predicted: dict[str, str], gold: dict[str, str]) -> dict:
@@ -115,15 +161,150 @@ def subsets(gold: dict[str, str]) -> None:
               f"B3 F1 defaults {ours['b3_f1']:.3f}  baseline {theirs['b3_f1']:.3f}")
 
 
+def b3_f1(pairs: list[tuple[str, str]]) -> float:
+    """B-cubed F1 of (gold id, predicted id) items, counted with Counters (fast enough to resample)."""
+    from collections import Counter
+
+    both, by_gold, by_pred = Counter(pairs), Counter(g for g, _ in pairs), Counter(p for _, p in pairs)
+    precision = sum(n * n / by_pred[p] for (g, p), n in both.items()) / len(pairs)
+    recall = sum(n * n / by_gold[g] for (g, p), n in both.items()) / len(pairs)
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def bootstrap(predictions: dict[str, dict[str, str]], gold: dict[str, str], rounds: int = 1000, seed: int = 1) -> dict:
+    """95% intervals of each method's B-cubed F1, and of the first minus the second, resampling labelled events
+    with replacement. The n-th copy of a drawn event meets only the n-th copies of the others, so a false merge
+    between two events counts when both are drawn and an event is never merged with its own copy."""
+    import random
+
+    rng = random.Random(seed)
+    members: dict[str, list[str]] = {}
+    for story, event in gold.items():
+        members.setdefault(event, []).append(story)
+    events = sorted(members)
+    names = list(predictions)
+    draws = {name: [] for name in names + ["difference"]}
+    for _ in range(rounds):
+        chosen, copies = [], {}
+        for event in (rng.choice(events) for _ in events):
+            copies[event] = copies.get(event, -1) + 1
+            chosen.append((copies[event], event))
+        values = []
+        for name in names:
+            pred = predictions[name]
+            pairs = [(f"{k}:{e}", f"{k}:{pred.get(s, 'alone:' + s)}") for k, e in chosen for s in members[e]]
+            values.append(b3_f1(pairs))
+            draws[name].append(values[-1])
+        draws["difference"].append(values[0] - values[1])
+    interval = lambda v: (sorted(v)[int(0.025 * len(v))], sorted(v)[int(0.975 * len(v)) - 1])  # noqa: E731
+    return {name: interval(v) for name, v in draws.items()}
+
+
+def splits(graphs: dict) -> None:
+    """Per-split table (defaults vs baseline) and the leave-one-set-out table over GRID."""
+    from itertools import product
+
+    sets = {}
+    for name, (corpus_name, file, keep) in SPLITS.items():
+        path = EVENTS_DIR / file
+        gold = labelled(path, keep)
+        sets[name] = (corpus_name, gold, hard_negatives(path, keep))
+        graph = graphs[corpus_name]
+        print(f"{name}: {file}, {len(set(gold.values()))} events, {len(gold)} stories "
+              f"({sum(1 for s in gold if s in graph)} in the graph), {len(sets[name][2])} hard negatives")
+
+    def row(label, name, predicted):
+        _, gold, negatives = sets[name]
+        sc = scores(predicted, gold)
+        merged = negatives_merged(predicted, gold, negatives)
+        print(f"| {name} | {label} | {sc['pair_p']:.3f} | {sc['pair_r']:.3f} | {sc['pair_f1']:.3f} | "
+              f"{sc['b3_p']:.3f} | {sc['b3_r']:.3f} | {sc['b3_f1']:.3f} | {'–' if merged is None else f'{merged:.3f}'} |")
+
+    base = {c: baseline(g) for c, g in graphs.items()}
+    defaults = {c: as_assignment(event_clusters(g)) for c, g in graphs.items()}
+    print("\n| set | method | pair P | pair R | pair F1 | B³ P | B³ R | B³ F1 | hard neg. merged |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name, (corpus_name, _, _) in sets.items():
+        row("defaults", name, defaults[corpus_name])
+        row("baseline", name, base[corpus_name])
+
+    print("\nB³ F1, 95% interval over labelled events (1000 resamples of the events):")
+    print("\n| set | defaults | baseline | defaults − baseline |")
+    print("|---|---|---|---|")
+    for name, (corpus_name, gold, _) in sets.items():
+        ci = bootstrap({"defaults": defaults[corpus_name], "baseline": base[corpus_name]}, gold)
+        print(f"| {name} | " + " | ".join(f"{lo:+.3f} … {hi:+.3f}" if key == "difference" else f"{lo:.3f} … {hi:.3f}"
+                                         for key, (lo, hi) in ci.items()) + " |")
+
+    grid = [dict(zip(GRID, values)) for values in product(*GRID.values())]
+    start = time.perf_counter()
+    b3 = {}  # (grid index, set) -> B3 F1
+    for k, knobs in enumerate(grid):
+        predicted = {c: as_assignment(event_clusters(g, EventSettings(**knobs))) for c, g in graphs.items()}
+        for name, (corpus_name, gold, _) in sets.items():
+            b3[k, name] = scores(predicted[corpus_name], gold)["b3_f1"]
+    print(f"\nleave-one-set-out: {len(grid)} settings ({' x '.join(f'{k} {v}' for k, v in GRID.items())}), "
+          f"{time.perf_counter() - start:.0f} s; knobs shown as threshold/min_link/attach_threshold")
+    show = lambda k: "/".join(f"{v:g}" for v in grid[k].values())  # noqa: E731
+    default_k = next(k for k, knobs in enumerate(grid) if EventSettings(**knobs) == EventSettings())
+    print("\n| held-out set | chosen on the other sets (their mean B³ F1) | held-out B³ F1 | in-set best (settings) | defaults B³ F1 |")
+    print("|---|---|---|---|---|")
+    for held in sets:
+        others = [n for n in sets if n != held]
+        chosen = max(range(len(grid)), key=lambda k: (sum(b3[k, n] for n in others) / len(others), -k))
+        best = max(range(len(grid)), key=lambda k: (b3[k, held], -k))
+        mean_others = sum(b3[chosen, n] for n in others) / len(others)
+        print(f"| {held} | {show(chosen)} ({mean_others:.3f}) | {b3[chosen, held]:.3f} | "
+              f"{b3[best, held]:.3f} ({show(best)}) | {b3[default_k, held]:.3f} |")
+
+
+def errors(graphs: dict) -> None:
+    """The defaults' mistakes on the checking sets: labelled events split over clusters, and clusters that join an
+    event's members with another labelled event's stories or with its hard negatives."""
+    for name in ("azure-check", "powerapps-check"):
+        corpus_name, file, keep = SPLITS[name]
+        graph = graphs[corpus_name]
+        predicted = as_assignment(event_clusters(graph))
+        gold = labelled(EVENTS_DIR / file, keep)
+        title = lambda s, graph=graph: f"{(graph.nodes[s].get('published') or '')[:10]} {graph.nodes[s].get('title', '')[:80]}"  # noqa: E731
+        print(f"\n== {name} ({file}): the defaults' errors")
+        for event in yaml.safe_load((EVENTS_DIR / file).read_text()):
+            members = [canonical_url(u) for u in event["stories"]]
+            parts: dict[str, list[str]] = {}
+            for m in members:
+                parts.setdefault(predicted.get(m, f"alone:{m}"), []).append(m)
+            clusters = {c for c in parts if not c.startswith("alone:")}
+            wrong = sorted({s for s, c in predicted.items() if c in clusters and s in gold and gold[s] != event["id"]})
+            negatives = sorted({canonical_url(u) for u in event.get("hard_negatives") or []
+                                if predicted.get(canonical_url(u)) in clusters} - set(wrong))
+            if len(parts) == 1 and not wrong and not negatives:
+                continue
+            print(f"-- {event['id']}: {len(members)} stories in {len(parts)} predicted group(s)")
+            if len(parts) > 1:
+                for number, (cluster, stories) in enumerate(sorted(parts.items(), key=lambda kv: -len(kv[1])), 1):
+                    for s in stories:
+                        print(f"     part {number}: {title(s)}")
+            for s in wrong:
+                print(f"     joined with {gold[s]}: {title(s)}")
+            for s in negatives:
+                print(f"     joined with hard negative: {title(s)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--labels", default=str(ROOT / "tests" / "data" / "events" / "azure-events.yaml"))
+    parser.add_argument("--labels", default=str(EVENTS_DIR / "azure-events.yaml"))
     parser.add_argument("--corpus", help="folder of articles the labels refer to (default: azure-news)")
     parser.add_argument("--subsets", action="store_true", help="score defaults and baseline on subsets of azure-news")
+    parser.add_argument("--splits", action="store_true", help="only the per-split and leave-one-set-out tables")
+    parser.add_argument("--errors", action="store_true", help="list the defaults' errors on the checking sets")
     args = parser.parse_args()
     gold = labelled(Path(args.labels))
     if args.subsets:
         subsets(gold)
+        return
+    if args.splits or args.errors:
+        graphs = {name: build_graph(load([corpus(name)]).articles) for name in ("azure-news", "powerapps-news")}
+        (errors if args.errors else splits)(graphs)
         return
     graph = build_graph(load([Path(args.corpus) if args.corpus else corpus("azure-news")]).articles)
     print(f"labelled: {len(set(gold.values()))} events, {len(gold)} stories; "
@@ -154,6 +335,9 @@ def main() -> None:
     start = time.perf_counter()
     power_events = event_clusters(power)
     print(f"powerapps-news defaults: {json.dumps(coverage(power_events, power))} time {time.perf_counter() - start:.2f} s")
+    if Path(args.labels).resolve() == (EVENTS_DIR / "azure-events.yaml").resolve():
+        print()
+        splits({"azure-news": graph, "powerapps-news": power})
 
 
 if __name__ == "__main__":

@@ -21,7 +21,8 @@ from graphapp.events import link_evidence
 from graphapp.export import EXPORTERS, export_bytes, safe_csv
 from graphapp.options import EventSettings, Filters, TopicSettings, ViewOptions, specs
 from graphapp.pipeline import UPLOAD_MAX_BYTES, UPLOAD_MAX_FILES, Dataset, Result, open_paths, open_uploads
-from graphapp.render import inert, safe_link
+from graphapp.network import network_component
+from graphapp.render import inert, safe_link, view_payload
 from graphapp.views import outlet_network
 
 TABS = ["Network", "Clusters", "Rankings", "Outlets", "Timeline", "Export"]
@@ -45,19 +46,20 @@ def cached_result(dataset_key: str, options: ViewOptions, _dataset: Dataset) -> 
     return Result(_dataset, options)
 
 
-# Per-view results are plain data (an HTML page, a note): st.cache_data, keyed by the dataset and the options.
-@st.cache_data(show_spinner="Laying out the network…", max_entries=64)
-def cached_view(dataset_key: str, options: ViewOptions, _result: Result) -> tuple[str, str, bool]:
-    """The network page, its note and whether it is the overview, for one set of view options."""
+# Per-view results (the network payload, a note) are cached per dataset and options; st.cache_resource,
+# since they are never changed and sessions may share them without a copy of a few MB each.
+@st.cache_resource(show_spinner="Laying out the network…", max_entries=64)
+def cached_view(dataset_key: str, options: ViewOptions, _result: Result) -> tuple[dict, str, bool]:
+    """The network payload, its note and whether it is the overview, for one set of view options."""
     view = _result.restyled(options).network
-    return view.embedded_html, view.note, view.overview
+    return view_payload(view), view.note, view.overview
 
 
-@st.cache_data(show_spinner="Drawing the outlet network…", max_entries=16)
-def cached_outlet_view(dataset_key: str, options: ViewOptions, _result: Result) -> tuple[str, str]:
-    """The outlet co-coverage network page and its note."""
+@st.cache_resource(show_spinner="Drawing the outlet network…", max_entries=16)
+def cached_outlet_view(dataset_key: str, options: ViewOptions, _result: Result) -> tuple[dict, str]:
+    """The outlet co-coverage network payload and its note."""
     view = outlet_network(_result.graph, seed=options.seed)
-    return view.embedded_html, view.note
+    return view_payload(view), view.note
 
 
 def input_paths() -> tuple[str, ...]:
@@ -151,7 +153,6 @@ def sidebar(dataset: Dataset) -> ViewOptions:
 
 
 def render_network(dataset: Dataset, options: ViewOptions, result: Result) -> None:
-    """Network tab: colour, size and drill-down widgets, then the drawn network."""
     left, middle, right = st.columns(3)
     named = {name: (spec, default) for name, spec, default in specs(ViewOptions)}
     color_by = setting_widget(left, *named["color_by"])
@@ -166,12 +167,50 @@ def render_network(dataset: Dataset, options: ViewOptions, result: Result) -> No
     elif focus == "story":
         top = sorted(result.story_ranks, key=lambda r: -r["combined"])[:500]
         labels = {r["story"]: f"{(r['title'] or r['story'])[:90]} ({r['outlet']})" for r in top}
+        chosen = st.session_state.get("focus_story")
+        if chosen in result.graph and chosen not in labels:  # picked with "show neighbourhood"
+            labels[chosen] = (result.graph.nodes[chosen].get("title") or chosen)[:90]
         focus_id = st.selectbox("Story", list(labels), format_func=labels.get, key="focus_story", bind="query-params")
         radius = setting_widget(st, *named["radius"])
     shown = options.replace(color_by=color_by, size_by=size_by, focus=focus, focus_id=focus_id or "", radius=radius)
-    page, note, overview = cached_view(dataset.key, shown, result)
+    data, note, overview = cached_view(dataset.key, shown, result)
     (st.warning if overview else st.info)(inert(note))
-    st.iframe(page, height=800)
+    drawing, panel = st.columns([3, 1])
+    with drawing:
+        picked = network_component(data, height=680, key="network")
+    with panel:
+        render_node_panel(result, picked and picked["clicked"])
+
+
+def _show_neighbourhood(story: str) -> None:
+    st.session_state["focus"] = "story"
+    st.session_state["focus_story"] = story
+
+
+def render_node_panel(result: Result, node: str | None) -> None:
+    """What a click on the network shows: the node's details, its links and what to do next."""
+    if not node or node not in result.graph:
+        st.caption("Click a node to see its details here; hover to see its links.")
+        return
+    data = result.graph.nodes[node]
+    if data.get("kind") == "outlet":
+        st.subheader("Outlet")
+        st.text(f"{data.get('name', node)}\n{data.get('domain', '')}\n{data.get('stories', 0):,} stories in this view")
+        return
+    st.subheader("Story")
+    st.text(data.get("title") or node)
+    cluster = next((c for c in result.clusters if node in c["stories"]), None)
+    related = [(u, v) for u, v, k in result.graph.in_edges(node, data="kind") if k == "related"]
+    listed = [(u, v) for u, v, k in result.graph.out_edges(node, data="kind") if k == "related"]
+    lines = [f"outlet: {data.get('outlet_name') or data['outlet']}", f"published: {data.get('published', 'no date')}",
+             f"quality: {data.get('quality', 'none')}",
+             f"{'event' if result.options.level == 'events' else 'topic cluster'}: "
+             f"{cluster['id'] if cluster else 'none'}",
+             f"listed as related by {len(related)} stories; lists {len(listed)}"]
+    st.text("\n".join(lines))
+    if url := safe_link(data.get("url")):
+        st.link_button("Open article", url)
+    st.button("Show neighbourhood", key="neighbourhood", on_click=_show_neighbourhood, args=(node,))
 
 
 def render_clusters(dataset: Dataset, options: ViewOptions, result: Result) -> None:
@@ -207,8 +246,8 @@ def render_clusters(dataset: Dataset, options: ViewOptions, result: Result) -> N
             second = st.selectbox("and story", [s for s in titles if s != first], format_func=titles.get, key="why_b")
             if first and second:
                 st.json(link_evidence(result.graph, first, second, options.events))
-    page, _, _ = cached_view(dataset.key, options.replace(focus="cluster", focus_id=str(cluster["id"])), result)
-    st.iframe(page, height=560)
+    data, _, _ = cached_view(dataset.key, options.replace(focus="cluster", focus_id=str(cluster["id"])), result)
+    network_component(data, height=560, key="cluster_network")
 
 
 def render_rankings(result: Result) -> None:
@@ -227,9 +266,9 @@ def render_rankings(result: Result) -> None:
 
 def render_outlets(dataset: Dataset, options: ViewOptions, result: Result) -> None:
     """Outlets tab: the outlet co-coverage network and heatmap."""
-    page, note = cached_outlet_view(dataset.key, options, result)
+    data, note = cached_outlet_view(dataset.key, options, result)
     st.info(inert(note))
-    st.iframe(page, height=620)
+    network_component(data, height=620, key="outlet_network")
     heat = tables.heatmap_table(result.graph, 20)
     if len(heat):
         chart = alt.Chart(heat).mark_rect().encode(

@@ -149,11 +149,9 @@ def _graph(result: Result) -> nx.DiGraph:
 
 
 def _html(result: Result) -> bytes:
-    from .render import network_html
+    from .render import network_page
 
-    view = result.network
-    return network_html(view.graph, view.style, view.positions, edge_width_key=view.edge_width_key,
-                        note=view.note).encode("utf-8")
+    return network_page(result.network, title=result.title()).encode("utf-8")
 
 
 def _png(result: Result) -> bytes:

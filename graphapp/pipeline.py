@@ -200,6 +200,19 @@ class Result:
                 values[node] = float(data.get("stories", 1))
         return values
 
+    def title(self) -> str:
+        """One line saying what this view shows: corpus, stories, level, filters and focus."""
+        options, filters = self.options, self.options.filters
+        parts = [f"graphapp · {self.dataset.label}", f"{len(self.resolved.stories):,} stories", f"{options.level}"]
+        for name, value in (("since", filters.since and filters.since.date()), ("until", filters.until and filters.until.date()),
+                            ("outlets", ", ".join(filters.outlets)), ("topics", ", ".join(filters.topics)),
+                            ("min quality", filters.min_quality), ("title has", filters.text)):
+            if value not in (None, ""):
+                parts.append(f"{name} {value}")
+        if options.focus_key:
+            parts.append(f"{options.focus} {options.focus_id}")
+        return " · ".join(parts)
+
     @cached_property
     def network(self):
         """What the network view draws for these options (views.NetworkView)."""

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from functools import cached_property
 
 import networkx as nx
 
 from .analyze import co_coverage_graph, coverage_clusters
-from .build import OUTLET, RELATED, STORY, outlet_node
-from .render import NodeStyle, layout_positions, network_html, node_styles
+from .build import OUTLET, PUBLISHED_BY, RELATED, STORY, outlet_node
+from .render import NodeStyle, layout_positions, node_styles
 from .render.layout import clustered_positions
 
 __all__ = ["OVERVIEW_NODES", "OVERVIEW_EDGES", "NetworkView", "network_view", "cluster_overview", "focus_graph",
@@ -25,6 +24,7 @@ OVERVIEW_NODES = 20_000
 OVERVIEW_EDGES = 100_000
 OVERVIEW_OUTLETS = 40  # outlets drawn next to the clusters in the overview (most stories first)
 FORCE_LAYOUT_NODES = 400  # up to this size a view gets one force layout; above, clusters are laid out apart
+OUTLET_LINKS_NODES = 2_500  # above this size the story–outlet links are not drawn (outlets sit in a disc of their own)
 
 
 @dataclass(repr=False)
@@ -41,16 +41,6 @@ class NetworkView:
 
     def __repr__(self) -> str:
         return f"<NetworkView: {self.graph.number_of_nodes():,} nodes, {self.graph.number_of_edges():,} edges: {self.note}>"
-
-    @cached_property
-    def html(self) -> str:
-        """The standalone page, saying what it shows (for exports)."""
-        return network_html(self.graph, self.style, self.positions, edge_width_key=self.edge_width_key, note=self.note)
-
-    @cached_property
-    def embedded_html(self) -> str:
-        """The page without the note, for an app that shows the note itself."""
-        return network_html(self.graph, self.style, self.positions, edge_width_key=self.edge_width_key)
 
 
 def cluster_overview(graph: nx.DiGraph, clusters: list[dict], *, outlets: int = OVERVIEW_OUTLETS) -> nx.Graph:
@@ -95,7 +85,8 @@ def _positions(graph: nx.DiGraph, clusters: list[dict], seed: int) -> dict:
     if graph.number_of_nodes() <= FORCE_LAYOUT_NODES:
         return layout_positions(graph, seed=seed)
     groups = [[s for s in cluster["stories"] if s in graph] for cluster in clusters]
-    return clustered_positions(graph.to_undirected(as_view=True), [g for g in groups if g], seed=seed)
+    outlets = sorted((n for n, k in graph.nodes(data="kind") if k == OUTLET), key=lambda n: (-graph.nodes[n].get("stories", 0), n))
+    return clustered_positions(graph.to_undirected(as_view=True), [g for g in groups if g] + [outlets], seed=seed)
 
 
 def focus_graph(graph: nx.DiGraph, focus: tuple, clusters: list[dict]) -> tuple[nx.DiGraph, str]:
@@ -143,7 +134,15 @@ def network_view(
     if graph.number_of_nodes() <= OVERVIEW_NODES and _undirected_edges(graph) <= OVERVIEW_EDGES:
         style = node_styles(graph, color_by=color_by, clusters=clusters, size_by=size_by, size_label=size_label)
         stories = sum(1 for _, k in graph.nodes(data="kind") if k == STORY)
-        return NetworkView(graph, style, _positions(graph, clusters, seed), f"all {stories:,} stories and their outlets")
+        note = f"all {stories:,} stories and their outlets"
+        if graph.number_of_nodes() > OUTLET_LINKS_NODES:
+            drawn = graph.__class__()
+            drawn.add_nodes_from(graph.nodes(data=True))
+            drawn.add_edges_from((u, v, d) for u, v, d in graph.edges(data=True) if d.get("kind") != PUBLISHED_BY)
+            graph = drawn
+            note += ("; the outlets (grey squares) form a disc of their own and their links to stories are not drawn "
+                     "at this size: colour by outlet, or drill into an outlet")
+        return NetworkView(graph, style, _positions(graph, clusters, seed), note)
     overview = cluster_overview(graph, clusters)
     as_nodes = [{**cluster, "stories": [f"cluster:{cluster['id']}"]} for cluster in clusters]
     style = node_styles(overview, color_by="cluster", clusters=as_nodes, top=len(as_nodes),

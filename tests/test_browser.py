@@ -61,7 +61,7 @@ def server(tmp_path_factory):
 
 
 def network_frame(page, timeout: float = 60):
-    """The iframe whose vis-network has drawn (it sets window.graphappDrawnAt on the first draw)."""
+    """The component iframe whose sigma.js view has drawn (it sets window.graphappDrawnAt on the first draw)."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         for frame in page.frames:
@@ -74,7 +74,14 @@ def network_frame(page, timeout: float = 60):
     raise AssertionError("the network view never drew")
 
 
-def test_network_draws_offline_and_article_html_never_runs(server, tmp_path):
+def click_node(page, frame, key: str) -> None:
+    """A real mouse click on a node's screen position (the iframe's offset added)."""
+    at = frame.evaluate("key => graphapp.screenPosition(key)", key)
+    box = frame.frame_element().bounding_box()
+    page.mouse.click(box["x"] + at["x"], box["y"] + at["y"])
+
+
+def test_network_draws_offline_click_shows_the_story_and_article_html_never_runs(server, tmp_path):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -87,13 +94,14 @@ def test_network_draws_offline_and_article_html_never_runs(server, tmp_path):
                 and not r.url.startswith(("http://127.0.0.1", "ws://127.0.0.1")) and outside.append(r.url))
         page.goto(server)
         frame = network_frame(page)
-        nodes = frame.evaluate("network.body.data.nodes.getIds()")
-        evil_node = next(n for n in nodes if "evil.example" in n)
-        frame.evaluate(f"network.body.emitter.emit('showPopup', {json.dumps(evil_node)})")
-        page.wait_for_timeout(300)
-        popup = frame.evaluate("document.querySelector('div.popup') && document.querySelector('div.popup').innerText")
-        assert popup and "<img src=x" in popup  # shown as text
-        assert frame.evaluate("document.querySelectorAll('div.popup img').length") == 0
+        assert frame.evaluate("graphapp.graph.order") == 22  # the seed's 11 stories and 9 outlets, the evil story and its outlet
+        click_node(page, frame, EVIL_URL)
+        panel = page.get_by_text("listed as related by", exact=False)
+        panel.wait_for(timeout=30_000)
+        page.wait_for_timeout(500)
+        assert EVIL_TITLE in page.locator("[data-testid='stText']").all_inner_texts()[0] or any(
+            EVIL_TITLE in t for t in page.locator("[data-testid='stText']").all_inner_texts())  # the title, as text
+        assert frame.evaluate("document.querySelectorAll('img').length") == 0
         shots = Path(os.environ.get("GRAPHAPP_ARTIFACTS", tmp_path))
         shots.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(shots / "app.png"), full_page=True)
@@ -117,5 +125,5 @@ def test_eight_concurrent_sessions_all_draw(server):
             page.goto(server + (f"?min_quality={number * 10}" if number % 2 else ""), wait_until="commit")
         for page in pages:
             frame = network_frame(page, timeout=120)
-            assert frame.evaluate("network.body.data.nodes.length") > 0
+            assert frame.evaluate("graphapp.graph.order") > 0
         browser.close()

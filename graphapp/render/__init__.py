@@ -1,13 +1,14 @@
-"""How views look: node style, layout, the HTML page, the PNG picture, and escaping of article text.
+"""How views look: node style, layout, the sigma.js payload and page, the PNG picture, and escaping of article text.
 
 No Streamlit here; the app and the exporters both draw through these functions.
 """
 
-from .html import network_html, tooltip
+from .html import network_page
 from .layout import layout_positions
+from .payload import view_payload
 from .picture import network_png
 from .style import OTHER_COLOR, OUTLET_COLOR, PALETTE, NodeStyle, node_styles
 from .text import inert, safe_link
 
-__all__ = ["network_html", "tooltip", "layout_positions", "network_png", "OTHER_COLOR", "OUTLET_COLOR", "PALETTE",
+__all__ = ["network_page", "view_payload", "layout_positions", "network_png", "OTHER_COLOR", "OUTLET_COLOR", "PALETTE",
            "NodeStyle", "node_styles", "inert", "safe_link"]

@@ -48,7 +48,8 @@ def node_styles(
         for index, cluster in enumerate(clusters[:top]):
             color = PALETTE[index % len(PALETTE)]
             if index < len(PALETTE):
-                legend.append((f"cluster {cluster['id']}: {cluster['label']}", color))
+                label = cluster["label"] if len(cluster["label"]) <= 60 else cluster["label"][:59] + "…"
+                legend.append((f"{cluster['id']}: {label} ({cluster['size']})", color))
             for story in cluster["stories"]:
                 colors[story] = color
     elif color_by == "outlet":
@@ -62,7 +63,12 @@ def node_styles(
         for node, data in graph.nodes(data=True):
             if data.get("kind") == STORY and data["outlet"] in by_outlet:
                 colors[node] = by_outlet[data["outlet"]]
-    legend.append(("other stories", OTHER_COLOR))
+    if color_by == "cluster" and clusters and len(clusters) > top:
+        legend.append((f"the {len(clusters) - top:,} smaller clusters and stories in none", OTHER_COLOR))
+    elif color_by == "outlet":
+        legend.append(("stories of the other outlets", OTHER_COLOR))
+    else:
+        legend.append(("stories in no cluster", OTHER_COLOR))
     legend.append(("outlet", OUTLET_COLOR))
     for node, data in graph.nodes(data=True):
         if data.get("kind") == OUTLET:

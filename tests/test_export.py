@@ -102,12 +102,18 @@ def test_azure_exports_validate(azure_result):
     _validate(export_bytes(azure_result, "gexf"), SCHEMAS / "gexf-1.2draft" / "gexf.xsd")
 
 
+def page_data(page: str) -> dict:
+    """The graph a standalone page draws (embedded as JSON with <, > and & escaped)."""
+    return json.loads(re.search(r'<script type="application/json" id="graphapp-data">(.*?)</script>', page, re.S).group(1))["graph"]
+
+
 @pytest.mark.corpus
-def test_azure_html_export_is_an_overview_and_says_so(azure_result):
+def test_azure_html_export_draws_the_whole_graph_and_says_so(azure_result):
     page = export_bytes(azure_result, "html").decode()
-    nodes = json.loads(re.search(r"nodes = new vis\.DataSet\((\[.*?\])\);", page, re.S).group(1))
-    assert len(nodes) < 2500 and any(n["id"].startswith("cluster:") for n in nodes)
-    assert "Overview: the graph has 5,370 nodes" in page
+    data = page_data(page)
+    assert len(data["nodes"]["key"]) == 5370  # every story and outlet, no overview
+    assert "all 4,943 stories and their outlets" in data["note"]
+    assert "graphapp · azure-news · 4,943 stories · topics" in page
 
 
 def test_xml_ids_are_name_tokens(seed_result, seed_graph):
@@ -118,15 +124,14 @@ def test_xml_ids_are_name_tokens(seed_result, seed_graph):
 
 def test_html_is_offline_and_inert(evil_result):
     page = export_bytes(evil_result, "html").decode()
-    # no resource from another host: the only http(s) URLs left are inside the escaped tooltips' data
+    # nothing loaded from anywhere: no src/href to another host, and a policy that runs only the inlined bundle
     assert not re.search(r"""<(?:script|link|img|iframe)[^>]*(?:src|href)\s*=\s*["']?https?://""", page)
-    nodes = json.loads(re.search(r"nodes = new vis\.DataSet\((\[.*?\])\);", page, re.S).group(1))
-    evil = next(n for n in nodes if n["id"] == "https://evil.example/a")
-    # pyvis shows tooltips as HTML: the title must arrive escaped, the link only as an http(s) href
-    assert "&lt;img src=x onerror=" in evil["title"] and "<img" not in evil["title"]
-    assert '<a href="https://evil.example/a"' in evil["title"]
-    assert all("<img" not in n["title"] and "<script" not in n["title"] for n in nodes)
-    assert "vis.Network" in page and '"enabled": false' in page
+    assert "Content-Security-Policy" in page and "default-src &#x27;none&#x27;" in page
+    data = page_data(page)
+    evil = data["nodes"]["key"].index("https://evil.example/a")
+    assert data["nodes"]["label"][evil] == EVIL_TITLE  # data, drawn as text by the page
+    assert "<img" not in page.split('id="graphapp-data">')[1].split("</script>")[0]  # escaped inside the JSON
+    assert data["nodes"]["url"][evil] == "https://evil.example/a"
 
 
 def test_png_is_a_picture(seed_result):
@@ -167,5 +172,5 @@ def test_gexf_read_by_a_second_reader(seed_result, seed_graph):
 
 def test_html_export_says_what_it_shows(seed_result):
     page = export_bytes(seed_result, "html").decode()
-    assert '<p id="note"' in page and "all 11 stories and their outlets" in page
-    assert "<h1>" not in page  # pyvis's empty heading is gone; article text is never a heading
+    assert "all 11 stories and their outlets" in page_data(page)["note"]
+    assert "graphapp · seeds · 11 stories · topics" in page

@@ -58,7 +58,7 @@ def cached_view(dataset_key: str, options: ViewOptions, _result: Result) -> tupl
 @st.cache_resource(show_spinner="Drawing the outlet network…", max_entries=16)
 def cached_outlet_view(dataset_key: str, options: ViewOptions, _result: Result) -> tuple[dict, str]:
     """The outlet co-coverage network payload and its note."""
-    view = outlet_network(_result.graph, seed=options.seed)
+    view = outlet_network(_result.graph, seed=options.seed, min_links=options.outlet_min_links)
     return view_payload(view), view.note
 
 

@@ -163,6 +163,9 @@ class ViewOptions:
                            choices=tuple(SIZE_BY), cli="--size-by")
     min_size: int = setting(2, "view", "min_size", "Smallest cluster", "Clusters with fewer stories are not listed.",
                             widget="number", low=1, high=100_000, step=1)
+    outlet_min_links: int = setting(3, "view", "outlet_links", "Links for an outlet pair",
+                                    "The outlet network draws a pair of outlets only with at least this many related "
+                                    "links between their stories.", low=1, high=200, step=1)
     focus: str = setting("nothing", "view", "focus", "Drill down into",
                          "Draw only one cluster, one outlet's stories or one story's neighbourhood.", widget="select",
                          choices=FOCUS)

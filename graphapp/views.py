@@ -153,15 +153,27 @@ def network_view(
     return NetworkView(overview, style, layout_positions(overview, seed=seed), note, overview=True, edge_width_key="weight")
 
 
-def outlet_network(graph: nx.DiGraph, *, seed: int = 0) -> NetworkView:
-    """The outlet co-coverage network as a drawable view (outlets sized by stories, edges by links)."""
+def outlet_network(graph: nx.DiGraph, *, seed: int = 0, min_links: int = 1, partners: int = 3) -> NetworkView:
+    """The outlet co-coverage network as a backbone: outlets sized by stories and labelled by name, a line
+    where stories of one list stories of the other as related, thicker for more such links. A pair is drawn
+    when it has at least `min_links` links and is among the `partners` strongest pairs of one of its two
+    outlets, so every outlet keeps its main partners and the hairball of weak pairs is left out."""
     co = co_coverage_graph(graph)
+    strongest: set[tuple[str, str]] = set()
+    for outlet in co:
+        ranked = sorted(co[outlet].items(), key=lambda item: (-item[1]["weight"], item[0]))[:partners]
+        strongest.update((min(outlet, other), max(outlet, other)) for other, data in ranked if data["weight"] >= min_links)
     drawn = nx.Graph()
-    for domain, data in co.nodes(data=True):
+    drawn.add_weighted_edges_from((a, b, co.edges[a, b]["weight"]) for a, b in sorted(strongest))
+    for domain in list(drawn):
+        data = co.nodes[domain]
         drawn.add_node(domain, kind=OUTLET, name=data["name"], domain=domain, stories=data["stories"])
-    drawn.add_weighted_edges_from(co.edges(data="weight"))
     style = node_styles(drawn, color_by="none", size_by={n: d["stories"] for n, d in drawn.nodes(data=True)},
                         size_label="stories")
-    note = (f"{drawn.number_of_nodes():,} outlets; a line joins two outlets when a story of one lists a story of the "
-            f"other as related ({drawn.number_of_edges():,} pairs); thicker lines mean more such links")
+    style.sizes.update({node: size * 1.8 for node, size in style.sizes.items()})  # the only nodes here: draw them larger
+    hidden = co.number_of_nodes() - drawn.number_of_nodes()
+    note = (f"{drawn.number_of_nodes():,} outlets; a line joins two outlets whose stories list each other as related, "
+            f"thicker for more such links: each outlet's {partners} strongest pairs with at least {min_links} "
+            f"link{'s' if min_links != 1 else ''} ({drawn.number_of_edges():,} pairs of {co.number_of_edges():,}); "
+            f"{hidden:,} outlets without such a pair are not drawn")
     return NetworkView(drawn, style, layout_positions(drawn, seed=seed), note, edge_width_key="weight")

@@ -14,7 +14,8 @@ __all__ = ["view_payload", "EDGE_COLORS", "LABEL_LENGTH"]
 EDGE_COLORS = {RELATED: "#b8b8b8", PUBLISHED_BY: "#e4e4e4", "similar": "#8fb8de"}
 LABEL_LENGTH = 90
 FORCED_CLUSTERS = 12  # the largest story of each of the largest coloured groups is always labelled
-FORCED_OUTLETS = 3  # the outlets with most stories always labelled
+FORCED_OUTLETS = 3  # the outlets with most stories always labelled (beside stories)
+FORCED_OUTLETS_ALONE = 30  # …and in a view of outlets only
 
 
 def _label(node: str, data: dict) -> str:
@@ -34,7 +35,8 @@ def view_payload(view) -> dict:
     for node in stories:  # largest first: the first of each colour is its group's largest story
         largest_of_group.setdefault(style.colors.get(node, OTHER_COLOR), node)
     largest_of_group.pop(OTHER_COLOR, None)
-    forced = set(list(largest_of_group.values())[:FORCED_CLUSTERS]) | set(outlets[:FORCED_OUTLETS]) | set(view.focal)
+    outlets_forced = FORCED_OUTLETS if stories else FORCED_OUTLETS_ALONE
+    forced = set(list(largest_of_group.values())[:FORCED_CLUSTERS]) | set(outlets[:outlets_forced]) | set(view.focal)
     nodes = []
     for node, data in graph.nodes(data=True):
         x, y = positions.get(node, (0.0, 0.0))

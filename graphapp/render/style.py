@@ -67,7 +67,7 @@ def node_styles(
         legend.append((f"the {len(clusters) - top:,} smaller clusters and stories in none", OTHER_COLOR))
     elif color_by == "outlet":
         legend.append(("stories of the other outlets", OTHER_COLOR))
-    else:
+    elif any(kind != OUTLET for _, kind in graph.nodes(data="kind")):
         legend.append(("stories in no cluster", OTHER_COLOR))
     legend.append(("outlet", OUTLET_COLOR))
     for node, data in graph.nodes(data=True):

@@ -27,12 +27,16 @@ ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--
         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 
 
-def start_server(data: Path) -> tuple[subprocess.Popen, str]:
+def start_server(data: Path, code: str | None = None) -> tuple[subprocess.Popen, str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {**os.environ, "GRAPHAPP_PATHS": str(data), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
+    app = APP
+    if code:  # another checkout of graphapp (for example the previous renderer), measured the same way
+        env["PYTHONPATH"] = code
+        app = Path(code) / "graphapp" / "app.py"
+    process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
                                 "--server.headless", "true", "--server.address", "127.0.0.1"],
                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
@@ -76,6 +80,46 @@ def first_draw(url: str, runs: int = 3) -> list[float]:
             page.close()
         browser.close()
     return times
+
+
+VIEWS = {  # name → URL query: the whole graph, a view of about 2,500 stories, the largest drill-down
+    "whole azure-news graph": "",
+    "about 2,500 stories (min quality 50)": "?min_quality=50",
+    "largest drill-down (outlet microsoft.com)": "?focus=outlet&focus_outlet=microsoft.com",
+}
+
+
+def view_draws(url: str, runs: int = 3) -> dict[str, list[float]]:
+    """For each view: a warm-up load (fills the server's caches), then `runs` page loads timed from
+    navigation to the first draw, and in-page from the moment the data arrived (when the page says it)."""
+    from playwright.sync_api import sync_playwright
+
+    found = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        for name, query in VIEWS.items():
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(url + query)
+            wait_drawn(page, timeout=300)
+            page.close()
+            walls, inpage = [], []
+            for _ in range(runs):
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                start = time.perf_counter()
+                page.goto(url + query, wait_until="commit")
+                wait_drawn(page, timeout=300)
+                walls.append(time.perf_counter() - start)
+                for frame in page.frames:
+                    try:
+                        ready = frame.evaluate("window.graphappDataReadyAt !== undefined ? window.graphappDrawnAt - window.graphappDataReadyAt : null")
+                    except Exception:
+                        ready = None
+                    if ready is not None:
+                        inpage.append(ready / 1000)
+                page.close()
+            found[name] = (walls, inpage)
+        browser.close()
+    return found
 
 
 def sessions(url: str, count: int, server_pid: int) -> float:
@@ -126,10 +170,26 @@ def rerun_times(tab: str = "Network") -> list[tuple[str, float]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sessions", type=int, default=8)
+    parser.add_argument("--views-only", action="store_true", help="only the first draws of the VIEWS")
+    parser.add_argument("--against", metavar="CHECKOUT", help="also measure the VIEWS with the app of this checkout")
     args = parser.parse_args()
     data = corpus("azure-news")
     os.environ["GRAPHAPP_PATHS"] = str(data)
-    print(f"machine: {os.cpu_count()} cores; data: {data}")
+    print(f"machine: {os.cpu_count()} cores; data: {data}; load average {os.getloadavg()[0]:.1f}")
+    for label, code in (("this version", None), (args.against, args.against)):
+        if label is None:
+            continue
+        process, url = start_server(data, code)
+        try:
+            for name, (walls, inpage) in view_draws(url).items():
+                shown = f"; in the page, data to drawn: median {statistics.median(inpage):.2f} s" if inpage else ""
+                print(f"[{label}] {name}: page load to first draw {', '.join(f'{t:.2f}' for t in walls)} s "
+                      f"(median {statistics.median(walls):.2f} s){shown}")
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    if args.views_only:
+        return
     for tab in ("Network", "Clusters", "Rankings"):
         for name, seconds in rerun_times(tab):
             print(f"{tab} tab, rerun after filter change [{name}]: {seconds:.2f} s")

@@ -277,7 +277,8 @@ def _attach_loners(groups: list[list[int]], scored: _Scored, settings: EventSett
     resemble most on average (text similarity plus related bonus, less the same-outlet penalty), if
     published within the attach window of that event's first-to-last span. Only lone stories move,
     so two events are never joined here. The mean similarity to an event's members is the dot product
-    with the sum of their TF-IDF rows, so this costs one sparse product."""
+    with the sum of their TF-IDF rows, so this costs one sparse product per block of loners, against only
+    the events whose time span is near the block's (cost grows with the corpus, not with its square)."""
     import scipy.sparse as sp
 
     events = [group for group in groups if len(group) > 1]
@@ -287,26 +288,40 @@ def _attach_loners(groups: list[list[int]], scored: _Scored, settings: EventSett
     n = len(scored.keys)
     members = np.concatenate(events)
     labels = np.repeat(np.arange(len(events)), [len(group) for group in events])
-    membership = sp.csr_matrix((np.ones(len(members), dtype=np.float32), (members, labels)), shape=(n, len(events)))
+    membership = sp.csc_matrix((np.ones(len(members), dtype=np.float32), (members, labels)), shape=(n, len(events)))
     summed = (scored.vectors.T @ membership).tocsc()  # each event's TF-IDF rows added up
     _, outlet_ids = np.unique(scored.outlets, return_inverse=True)
     outlet_of = sp.csr_matrix((np.ones(n, dtype=np.float32), (np.arange(n), outlet_ids)))
-    outlets_in = outlet_of.T @ membership
+    outlets_in = (outlet_of.T @ membership).tocsc()
     sizes = np.array([len(group) for group in events], dtype=np.float32)
     first = np.array([_nanextreme(np.nanmin, scored.hours[group]) for group in events])
     last = np.array([_nanextreme(np.nanmax, scored.hours[group]) for group in events])
-    joined: dict[int, list[int]] = defaultdict(list)
-    for start in range(0, len(loners), 2000):  # a block of loners at a time: bounded memory on big corpora
-        block = loners[start:start + 2000]
-        total = pair_score((scored.vectors[block] @ summed).toarray(), (scored.related[block] @ membership).toarray(),
-                           (outlet_of[block] @ outlets_in).toarray(), settings)
-        mean = total / sizes
-        when = scored.hours[block][:, None]
-        mean[(when < first - settings.attach_window_hours) | (when > last + settings.attach_window_hours)] = -np.inf
+    window = settings.attach_window_hours
+    choice = np.full(len(loners), -1)
+    order = np.argsort(scored.hours[loners], kind="stable")  # loners in time order (undated last)…
+    for start in range(0, len(order), 2000):  # …a block at a time: bounded memory on big corpora
+        at = order[start:start + 2000]
+        block = loners[at]
+        when = scored.hours[block]
+        # only events whose span, widened by the window, meets the block's time range are scored (time buckets)
+        if np.isnan(when).any():
+            columns = np.arange(len(events))
+        else:
+            columns = np.flatnonzero(~((last + window < when.min()) | (first - window > when.max())))
+        if not len(columns):
+            continue
+        total = pair_score((scored.vectors[block] @ summed[:, columns]).toarray(),
+                           (scored.related[block] @ membership[:, columns]).toarray(),
+                           (outlet_of[block] @ outlets_in[:, columns]).toarray(), settings)
+        mean = total / sizes[columns]
+        mean[(when[:, None] < first[columns] - window) | (when[:, None] > last[columns] + window)] = -np.inf
         best = mean.argmax(axis=1)
-        for loner, event, value in zip(block.tolist(), best.tolist(), mean[np.arange(len(block)), best].tolist()):
-            if value >= max(settings.attach_threshold, settings.floor):  # some member is linked: evidence exists
-                joined[event].append(loner)
+        close = mean[np.arange(len(block)), best] >= max(settings.attach_threshold, settings.floor)  # evidence exists
+        choice[at[close]] = columns[best[close]]
+    joined: dict[int, list[int]] = defaultdict(list)
+    for loner, event in zip(loners.tolist(), choice.tolist()):
+        if event >= 0:
+            joined[event].append(loner)
     moved = {x for added in joined.values() for x in added}
     alone = [[loner] for loner in loners.tolist() if loner not in moved]
     return [group + joined.get(e, []) for e, group in enumerate(events)] + alone

@@ -86,7 +86,7 @@ def _positions(graph: nx.DiGraph, clusters: list[dict], seed: int) -> dict:
         return layout_positions(graph, seed=seed)
     groups = [[s for s in cluster["stories"] if s in graph] for cluster in clusters]
     outlets = sorted((n for n, k in graph.nodes(data="kind") if k == OUTLET), key=lambda n: (-graph.nodes[n].get("stories", 0), n))
-    return clustered_positions(graph.to_undirected(as_view=True), [g for g in groups if g] + [outlets], seed=seed)
+    return clustered_positions(graph, [g for g in groups if g] + [outlets], seed=seed)
 
 
 def focus_graph(graph: nx.DiGraph, focus: tuple, clusters: list[dict]) -> tuple[nx.DiGraph, str]:
@@ -110,7 +110,17 @@ def focus_graph(graph: nx.DiGraph, focus: tuple, clusters: list[dict]) -> tuple[
     else:
         raise ValueError(f"unknown focus {kind!r}")
     outlets = {outlet_node(graph.nodes[s]["outlet"]) for s in stories}
-    return graph.subgraph(stories | outlets), note
+    return _induced(graph, stories | outlets), note
+
+
+def _induced(graph: nx.DiGraph, keep: set) -> nx.DiGraph:
+    """The subgraph on `keep`, built directly (walking a networkx subgraph view costs a filter call per
+    neighbour, seconds for a large outlet). Attribute dicts are shared with `graph`: views never change them."""
+    part = graph.__class__()
+    part.add_nodes_from((node, graph.nodes[node]) for node in keep)
+    adjacency = graph.adj
+    part.add_edges_from((u, v, data) for u in keep for v, data in adjacency[u].items() if v in keep)
+    return part
 
 
 def network_view(

@@ -55,10 +55,15 @@ def clustered_positions(graph: nx.Graph, groups: list[list], *, seed: int = 0, s
     their neighbours (outlets among their stories), or, without any, in one more group of their own."""
     group_of = {node: number for number, group in enumerate(groups) for node in group}
     inside: dict[int, list[tuple]] = {}
+    neighbours: dict = {}
     for u, v in graph.edges():
-        if u != v and group_of.get(u, -1) == group_of.get(v, -2):
+        if u == v:
+            continue
+        if group_of.get(u, -1) == group_of.get(v, -2):
             inside.setdefault(group_of[u], []).append((u, v))
-    loose = [n for n in graph if n not in group_of and not any(m in group_of for m in graph[n])]
+        neighbours.setdefault(u, []).append(v)
+        neighbours.setdefault(v, []).append(u)
+    loose = [n for n in graph if n not in group_of and not any(m in group_of for m in neighbours.get(n, ()))]
     order = sorted(range(len(groups) + 1), key=lambda g: (-len(groups[g]) if g < len(groups) else -len(loose), g))
     packer = _SpiralPacker(unit=spacing)
     positions: Positions = {}
@@ -72,7 +77,7 @@ def clustered_positions(graph: nx.Graph, groups: list[list], *, seed: int = 0, s
         positions.update({node: (cx + x, cy + y) for node, (x, y) in zip(members, local)})
     for node in graph:
         if node not in positions:
-            near = [positions[m] for m in graph[node] if m in positions]
+            near = [positions[m] for m in neighbours.get(node, ()) if m in positions]
             positions[node] = (sum(x for x, _ in near) / len(near), sum(y for _, y in near) / len(near))
     return positions
 

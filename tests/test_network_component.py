@@ -119,6 +119,28 @@ def test_standalone_csp_allows_exactly_the_bundle():
     assert "default-src 'none'" in csp.replace("&#x27;", "'")
 
 
+def test_graph_payload_from_a_network_view(seed_graph):
+    from graphapp.network.convert import graph_payload
+    from graphapp.views import network_view
+
+    view = network_view(seed_graph)
+    story = next(n for n, k in view.graph.nodes(data="kind") if k == "story")
+    data = graph_payload(view.graph, view.style, view.positions, note=view.note, focal=[story])
+    nodes = data["nodes"]
+    assert nodes["key"] == list(view.graph.nodes)
+    i = nodes["key"].index(story)
+    assert nodes["focal"][i] and nodes["forceLabel"][i]
+    assert nodes["label"][i] == view.graph.nodes[story].get("title", story)
+    assert nodes["y"][i] == round(-view.positions[story][1], 2)
+    assert set(nodes["kind"]) == {"story", "outlet"}
+    assert all(u is None for u, k in zip(nodes["url"], nodes["kind"]) if k == "outlet")
+    undirected = {frozenset(e) for e in view.graph.edges() if e[0] != e[1]}
+    assert len(data["edges"]["source"]) == len(undirected)
+    assert data["legend"] == [list(item) for item in view.style.legend]
+    assert data["note"].startswith(view.note)
+    check_payload(data)
+
+
 def test_library_import_needs_no_streamlit():
     code = "import sys, graphapp.network as n; n.standalone_html(n.payload([{'key': 'a'}], []), title='t'); print('streamlit' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
@@ -260,6 +282,18 @@ def test_hover_dims_all_but_the_neighbours(standalone):
     assert shown["20"] != "#e4e4e4" and shown["21"] != "#e4e4e4" and shown["19"] != "#e4e4e4"
     assert shown["30"] == "#e4e4e4"
     assert shown["edgesShown"] == page.evaluate("graphapp.graph.degree('20')")
+
+
+@pytest.mark.browser
+def test_empty_graph_draws(browser, tmp_path):
+    path = tmp_path / "empty.html"
+    path.write_text(standalone_html(payload([], [], note="nothing to draw"), title="empty"), encoding="utf-8")
+    watched = Watched(browser, path.as_uri())
+    watched.page.fill(".gn-search", "x")
+    watched.page.press(".gn-search", "Enter")
+    assert watched.page.locator(".gn-count").inner_text() == "none found"
+    assert watched.errors == []
+    watched.page.close()
 
 
 @pytest.mark.browser

@@ -215,7 +215,9 @@ def test_standalone_draws_offline_without_errors(standalone):
     assert page.evaluate("graphapp.graph.size") == len(small_payload()["edges"]["source"]) == 114  # 6 self-loops dropped
     assert page.locator(".gn-title").inner_text() == "Stories <b>about</b> things"
     assert page.locator(".gn-note").inner_text() == "A note with <i>markup</i> that stays text"
-    assert page.locator(".gn-legend").inner_text().splitlines() == ["odd <b>stories</b>", "even stories"]
+    assert page.locator(".gn-legend div").all_inner_texts() == ["odd <b>stories</b>", "even stories"]
+    assert page.locator(".gn-legend summary").inner_text() == "legend (2)"
+    assert page.evaluate("document.querySelector('.gn-legend').open")  # short legends start open
     assert page.evaluate("document.querySelectorAll('b, i, img').length") == 0
     # WebGL drew something: the stage is not blank (the WebGL buffer cannot be read back, so a screenshot)
     from PIL import Image

@@ -14,7 +14,7 @@ from . import DEFAULT_EDGE_COLOR, KINDS, payload
 __all__ = ["graph_payload", "node_label"]
 
 SIZE_SCALE = 0.4  # render.node_styles sizes (6-34, vis-network) → sigma radii (2.4-13.6 px)
-FORCED_LABELS = 12  # the largest nodes are always labelled
+FORCED_LABELS = 0  # how many of the largest nodes are always labelled (the density rule already favours large nodes)
 
 
 def node_label(data: Mapping[str, Any], key: str) -> str:

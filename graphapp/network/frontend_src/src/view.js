@@ -68,7 +68,7 @@ function listAt(list, i) {
 
 /**
  * Draw `data` (the payload) into `container`.
- * options: {title, height (px, or null to fill the container), onSelect(index|null, viewport)}
+ * options: {title, height (px, or null to fill the container), onSelect(key or null, viewport)}
  * Returns a controller: {version, select(key, {center, report}), search(text), destroy(), screenPosition(key)}.
  */
 export function mount(container, data, options = {}) {

@@ -14,6 +14,10 @@ opens it from a file:// URL in a fresh page and reads:
 - +frame: until two animation frames later, i.e. until the drawn frame was produced (WebGL in SwiftShader
   works asynchronously).
 
+--azure also draws the real azure-news graph as a whole (stories and outlets, coloured by coverage cluster,
+igraph Fruchterman-Reingold positions, graphapp.network.convert.graph_payload), from
+$GRAPHAPP_SHARED/corpora/azure-news.tar.xz (default ../shared next to the project).
+
 --streamlit also measures the component under `streamlit run`: the render message's arrival in the iframe
 (graphappDataReadyAt) to the draw, and navigation start of the app page to the draw in the iframe.
 
@@ -207,12 +211,38 @@ def fmt(values: list[float]) -> str:
     return f"{statistics.median(values):7.0f} ms (" + ", ".join(f"{v:.0f}" for v in values) + ")"
 
 
+def azure_payload() -> dict:
+    import tarfile
+
+    from graphapp.analyze import coverage_clusters
+    from graphapp.build import build_graph
+    from graphapp.load import load
+    from graphapp.network.convert import graph_payload
+    from graphapp.render import layout_positions, node_styles
+
+    shared = Path(os.environ.get("GRAPHAPP_SHARED", ROOT.parent / "shared"))
+    target = Path(tempfile.gettempdir()) / "graphapp-bench"
+    if not (target / "azure-news").exists():
+        with tarfile.open(shared / "corpora" / "azure-news.tar.xz") as tar:
+            tar.extractall(target, filter="data")
+    started = time.perf_counter()
+    graph = build_graph(load([target / "azure-news"], cache_dir=False).articles)
+    clusters = coverage_clusters(graph)
+    style = node_styles(graph, clusters=clusters)
+    positions = layout_positions(graph)
+    data = graph_payload(graph, style, positions, note=f"azure-news: {graph.number_of_nodes():,} nodes")
+    print(f"\nazure-news: load, clusters, layout and payload in {time.perf_counter() - started:.1f} s "
+          f"({graph.number_of_nodes():,} nodes, {graph.number_of_edges():,} directed edges)")
+    return data
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--sizes", default="5000x165000,20000x100000,50000x200000")
     parser.add_argument("--angle", choices=sorted(ANGLE), default="default")
     parser.add_argument("--streamlit", action="store_true")
+    parser.add_argument("--azure", action="store_true")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -225,16 +255,23 @@ def main() -> None:
         print(f"load average before: {' '.join(f'{v:.1f}' for v in os.getloadavg())} ({os.cpu_count()} cores)")
         print(f"chromium {browser.version}, flags {' '.join(ANGLE[args.angle])}, WebGL: {probe.evaluate(WEBGL_RENDERER)}")
         probe.close()
-        for size in args.sizes.split(","):
-            n, m = (int(v) for v in size.split("x"))
-            data = synthetic(n, m)
+        cases = [(f"synthetic {size}", size) for size in args.sizes.split(",") if size]
+        if args.azure:
+            cases.append(("azure-news whole graph", "azure"))
+        for name, size in cases:
+            if size == "azure":
+                data = azure_payload()
+                n, m = len(data["nodes"]["key"]), len(data["edges"]["source"])
+            else:
+                n, m = (int(v) for v in size.split("x"))
+                data = synthetic(n, m)
             page_path = work / f"network-{n}-{m}.html"
             started = time.perf_counter()
             page_path.write_text(standalone_html(data, title=f"{n:,} nodes"), encoding="utf-8")
             build_s = time.perf_counter() - started
             runs = [measure_page(browser, page_path.as_uri()) for _ in range(args.repeat)]
             edges = len(data["edges"]["source"])
-            print(f"\n{n:,} nodes / {edges:,} edges: page {page_path.stat().st_size / 1e6:.1f} MB (standalone_html {build_s:.2f} s)")
+            print(f"\n{name}: {n:,} nodes / {edges:,} edges: page {page_path.stat().st_size / 1e6:.1f} MB (standalone_html {build_s:.2f} s)")
             print(f"  standalone nav→drawn   {fmt([r['nav_drawn'] for r in runs])}")
             print(f"  standalone data→drawn  {fmt([r['data_drawn'] for r in runs])}")
             print(f"  graph build + sigma    {fmt([r['build'] for r in runs])}")

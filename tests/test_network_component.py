@@ -119,6 +119,28 @@ def test_standalone_csp_allows_exactly_the_bundle():
     assert "default-src 'none'" in csp.replace("&#x27;", "'")
 
 
+def test_graph_payload_from_a_network_view(seed_graph):
+    from graphapp.network.convert import graph_payload
+    from graphapp.views import network_view
+
+    view = network_view(seed_graph)
+    story = next(n for n, k in view.graph.nodes(data="kind") if k == "story")
+    data = graph_payload(view.graph, view.style, view.positions, note=view.note, focal=[story])
+    nodes = data["nodes"]
+    assert nodes["key"] == list(view.graph.nodes)
+    i = nodes["key"].index(story)
+    assert nodes["focal"][i] and nodes["forceLabel"][i]
+    assert nodes["label"][i] == view.graph.nodes[story].get("title", story)
+    assert nodes["y"][i] == round(-view.positions[story][1], 2)
+    assert set(nodes["kind"]) == {"story", "outlet"}
+    assert all(u is None for u, k in zip(nodes["url"], nodes["kind"]) if k == "outlet")
+    undirected = {frozenset(e) for e in view.graph.edges() if e[0] != e[1]}
+    assert len(data["edges"]["source"]) == len(undirected)
+    assert data["legend"] == [list(item) for item in view.style.legend]
+    assert data["note"].startswith(view.note)
+    check_payload(data)
+
+
 def test_library_import_needs_no_streamlit():
     code = "import sys, graphapp.network as n; n.standalone_html(n.payload([{'key': 'a'}], []), title='t'); print('streamlit' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
@@ -169,7 +191,13 @@ class Watched:
         self.page.wait_for_timeout(350)  # two clicks within sigma's doubleClickTimeout (300 ms) are a double click
         at = self.page.evaluate("key => graphapp.screenPosition(key)", key)
         self.page.mouse.click(at["x"], at["y"])
-        self.page.wait_for_timeout(150)
+        self.page.wait_for_function("key => graphapp.selectedKey() === key", arg=key, timeout=10_000)
+
+    def wait_centred(self, index: str) -> None:
+        """Until the camera has stopped on node `index` (sigma's graph keys are the node indices)."""
+        self.page.wait_for_function("""i => { const c = graphapp.renderer.getCamera(), s = c.getState(),
+            d = graphapp.renderer.getNodeDisplayData(i);
+            return !c.isAnimated() && Math.abs(s.x - d.x) < 1e-6 && Math.abs(s.y - d.y) < 1e-6; }""", arg=index, timeout=10_000)
 
     def panel(self) -> str:
         return self.page.evaluate("document.querySelector('.gn-panel').hidden ? '' : document.querySelector('.gn-panel').innerText")
@@ -193,7 +221,9 @@ def test_standalone_draws_offline_without_errors(standalone):
     assert page.evaluate("graphapp.graph.size") == len(small_payload()["edges"]["source"]) == 114  # 6 self-loops dropped
     assert page.locator(".gn-title").inner_text() == "Stories <b>about</b> things"
     assert page.locator(".gn-note").inner_text() == "A note with <i>markup</i> that stays text"
-    assert page.locator(".gn-legend").inner_text().splitlines() == ["odd <b>stories</b>", "even stories"]
+    assert page.locator(".gn-legend div").all_inner_texts() == ["odd <b>stories</b>", "even stories"]
+    assert page.locator(".gn-legend summary").inner_text() == "legend (2)"
+    assert page.evaluate("document.querySelector('.gn-legend').open")  # short legends start open
     assert page.evaluate("document.querySelectorAll('b, i, img').length") == 0
     # WebGL drew something: the stage is not blank (the WebGL buffer cannot be read back, so a screenshot)
     from PIL import Image
@@ -212,7 +242,7 @@ def test_click_on_a_node_shows_its_panel(standalone):
     assert link.get_attribute("rel") == "noopener noreferrer" and link.get_attribute("target") == "_blank"
     standalone.page.wait_for_timeout(350)
     standalone.page.mouse.click(20, 600)  # the background deselects
-    standalone.page.wait_for_timeout(150)
+    standalone.page.wait_for_function("graphapp.selectedKey() === null", timeout=10_000)
     assert standalone.panel() == ""
 
 
@@ -221,7 +251,7 @@ def test_search_centres_the_camera_on_the_node(standalone):
     page = standalone.page
     page.fill(".gn-search", "zebra CROSS")
     page.press(".gn-search", "Enter")
-    page.wait_for_timeout(900)  # the camera animation takes 450 ms
+    standalone.wait_centred("9")
     assert "Zebra crossings" in standalone.panel()
     assert page.locator(".gn-count").inner_text().startswith("1 found")
     at = page.evaluate("graphapp.screenPosition('k9')")
@@ -235,7 +265,7 @@ def test_hostile_title_stays_text(standalone):
     page = standalone.page
     page.fill(".gn-search", "onerror")
     page.press(".gn-search", "Enter")
-    page.wait_for_timeout(600)
+    page.wait_for_function("graphapp.selectedKey() === 'k7'", timeout=10_000)
     assert "<img src=x onerror=" in standalone.panel()
     assert page.locator(".gn-panel a").count() == 0  # javascript: URL → no link
     standalone.click_node("k8")
@@ -244,7 +274,11 @@ def test_hostile_title_stays_text(standalone):
     page.wait_for_timeout(200)
     assert page.evaluate("document.querySelectorAll('img, script:not([data-graphapp]):not(#graphapp-data)').length") == 0
     assert page.evaluate("window.__pwned === undefined")
-    assert standalone.dialogs == [] and standalone.errors == []
+    # defence in depth: the page's CSP runs no script but the bundle, even one that got into the DOM
+    assert page.evaluate("""(() => { const s = document.createElement('script'); s.textContent = 'window.__ran = 1';
+        document.body.appendChild(s); return window.__ran === undefined; })()""")
+    assert standalone.dialogs == []
+    assert [e for e in standalone.errors if "Content Security Policy" not in e] == []
 
 
 @pytest.mark.browser
@@ -252,7 +286,7 @@ def test_hover_dims_all_but_the_neighbours(standalone):
     page = standalone.page
     at = page.evaluate("graphapp.screenPosition('k20')")
     page.mouse.move(at["x"], at["y"])
-    page.wait_for_timeout(200)
+    page.wait_for_function("graphapp.renderer.getNodeDisplayData('30').color === '#e4e4e4'", timeout=10_000)
     shown = page.evaluate("""(() => { const r = graphapp.renderer, out = {};
         for (const k of ['20', '21', '19', '30']) out[k] = r.getNodeDisplayData(k).color;
         out.edgesShown = graphapp.graph.edges().filter(e => !r.getEdgeDisplayData(e).hidden).length;
@@ -260,6 +294,18 @@ def test_hover_dims_all_but_the_neighbours(standalone):
     assert shown["20"] != "#e4e4e4" and shown["21"] != "#e4e4e4" and shown["19"] != "#e4e4e4"
     assert shown["30"] == "#e4e4e4"
     assert shown["edgesShown"] == page.evaluate("graphapp.graph.degree('20')")
+
+
+@pytest.mark.browser
+def test_empty_graph_draws(browser, tmp_path):
+    path = tmp_path / "empty.html"
+    path.write_text(standalone_html(payload([], [], note="nothing to draw"), title="empty"), encoding="utf-8")
+    watched = Watched(browser, path.as_uri())
+    watched.page.fill(".gn-search", "x")
+    watched.page.press(".gn-search", "Enter")
+    assert watched.page.locator(".gn-count").inner_text() == "none found"
+    assert watched.errors == []
+    watched.page.close()
 
 
 @pytest.mark.browser
@@ -298,6 +344,19 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def poll(frame, expression: str, timeout: float = 20) -> None:
+    """Wait until `expression` is true in `frame` (the component's CSP forbids the eval that wait_for_function needs)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            if frame.evaluate(expression):
+                return
+        except Exception:  # the frame may be reloading
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"never true: {expression}")
 
 
 def network_frame(page, timeout: float = 60):
@@ -364,16 +423,14 @@ def test_streamlit_component_returns_the_click_and_sends_the_graph_once(browser,
         received.clear()
         page.get_by_label("find").fill("Story 77")
         page.get_by_label("find").press("Enter")
-        page.wait_for_timeout(2000)
-        assert frame.evaluate("graphapp.selectedKey()") == "k77"
+        poll(frame, "graphapp.selectedKey() === 'k77' && !graphapp.renderer.getCamera().isAnimated()")
         assert abs(frame.evaluate("graphapp.viewport().x") - frame.evaluate("graphapp.renderer.getNodeDisplayData('77').x")) < 1e-3
         assert sum(received) < 5_000, received
         assert frame.evaluate("window.graphappDrawnAt === window.graphappLastDrawnAt")
 
         # The iframe is re-created while Python believes it has the graph: it asks, and gets it again.
-        frame.evaluate("location.reload()")
-        page.wait_for_timeout(300)
-        frame = network_frame(page)
+        frame.evaluate("window.__before = 1; location.reload()")
+        poll(frame, "window.__before === undefined && window.graphappDrawnAt !== undefined", timeout=30)
         assert frame.evaluate("graphapp.graph.order") == 100
         assert errors == [] and outside == []
         page.close()

@@ -25,6 +25,8 @@ const CSS = `
 .gn-sigma{position:absolute;inset:0}
 .gn-legend{position:absolute;left:6px;bottom:6px;max-width:45%;max-height:45%;overflow:auto;background:rgba(255,255,255,.88);border:1px solid #ddd;border-radius:4px;padding:4px 6px;font-size:12px;z-index:5}
 .gn-legend div{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+.gn-legend summary{cursor:pointer;color:#444}
+.gn-legend:not([open]){max-width:none}
 .gn-swatch{display:inline-block;width:10px;height:10px;margin-right:6px;border-radius:2px;vertical-align:-1px}
 .gn-panel{position:absolute;right:6px;top:6px;width:min(340px,60%);max-height:80%;overflow:auto;background:rgba(255,255,255,.96);border:1px solid #ccc;border-radius:4px;padding:6px 8px;z-index:6;box-shadow:0 1px 4px rgba(0,0,0,.15)}
 .gn-panel[hidden]{display:none}
@@ -66,7 +68,7 @@ function listAt(list, i) {
 
 /**
  * Draw `data` (the payload) into `container`.
- * options: {title, height (px, or null to fill the container), onSelect(index|null, viewport)}
+ * options: {title, height (px, or null to fill the container), onSelect(key or null, viewport)}
  * Returns a controller: {version, select(key, {center, report}), search(text), destroy(), screenPosition(key)}.
  */
 export function mount(container, data, options = {}) {
@@ -93,22 +95,24 @@ export function mount(container, data, options = {}) {
   head.appendChild(tools);
   const stage = el("div", "gn-stage");
   const sigmaBox = el("div", "gn-sigma");
-  const legend = el("div", "gn-legend");
+  const legend = el("details", "gn-legend");
+  const legendItems = Array.isArray(data.legend) ? data.legend.filter((item) => Array.isArray(item) && item.length >= 2) : [];
+  legend.open = legendItems.length <= 8; // a long legend starts folded, so that it does not cover the graph
+  legend.appendChild(el("summary", null, `legend (${legendItems.length})`));
   const panel = el("div", "gn-panel");
   panel.hidden = true;
   stage.append(sigmaBox, legend, panel);
   root.append(head, stage);
   container.replaceChildren(root);
 
-  for (const item of Array.isArray(data.legend) ? data.legend : []) {
-    if (!Array.isArray(item) || item.length < 2) continue;
+  for (const item of legendItems) {
     const row = el("div");
     const swatch = el("span", "gn-swatch");
     swatch.style.backgroundColor = String(item[1]);
     row.append(swatch, document.createTextNode(String(item[0])));
     legend.appendChild(row);
   }
-  if (!legend.childNodes.length) legend.hidden = true;
+  if (!legendItems.length) legend.hidden = true;
 
   const tGraph = performance.now();
   const graph = buildGraph(data);

@@ -9,14 +9,14 @@ from __future__ import annotations
 import random
 from collections import Counter, defaultdict
 from statistics import fmean
+from typing import TYPE_CHECKING
 
 import igraph as ig
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # networkx costs 0.2 s to import; `graphapp stats` counts without it
     import networkx as nx
 
-from .build import OUTLET, PUBLISHED_BY, RELATED, STORY, Resolved, outlet_node
+from .build import OUTLET, RELATED, STORY, Resolved, outlet_node
 from .randomness import seeded
 from .records import parse_utc
 from .results import Cluster, OutletRank, StoryRank

@@ -11,7 +11,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from conftest import SEEDS, write
 
 CHROMIUM = "/usr/bin/chromium"

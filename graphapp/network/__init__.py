@@ -148,7 +148,7 @@ def check_payload(data: Mapping[str, Any]) -> None:
         value = edges.get(name)
         if isinstance(value, list) and len(value) != len(source):
             raise ValueError(f"edges.{name} has {len(value)} values for {len(source)} edges")
-    if source and not (0 <= min(source) and max(source) < n and 0 <= min(target) and max(target) < n):
+    if source and not (min(source) >= 0 and max(source) < n and min(target) >= 0 and max(target) < n):
         raise ValueError("an edge refers to a node index out of range")
     if not data.get("version"):
         raise ValueError("payload lacks a version")

@@ -16,7 +16,7 @@ from pathlib import Path
 from ..records import Article, LoadIssue, LoadReport
 from .cache import RecordCache, default_cache_dir
 from .merge import merge_duplicates
-from .parse import parse_source
+from .parse import parse_source, read_failed
 from .sources import Source, ZipLimits, find_sources, sources_from_upload
 from .workers import Progress, parse_all
 
@@ -84,7 +84,7 @@ def load_sources(
                                    total=len(sources)):
         results[index] = result
         source = sources[index]
-        if cache and source.file:
+        if cache and source.file and not read_failed(result):
             cache.put(source.path, source.size, source.mtime_ns, result)
     if cache:
         cache.keep_only({s.path for s in sources if s.file})

@@ -39,3 +39,36 @@ def test_read_error_is_not_cached(tmp_path, monkeypatch):
     monkeypatch.setattr(parse, "_read_capped", real)
     corpus = load([folder], cache_dir=cache)  # the file is unchanged (same size, mtime, inode)
     assert [a.story.title for a in corpus.articles] == ["First"], corpus.report.issues
+
+
+# 2. Same size and modification time, other content (touch -r, cp -p): not served stale
+
+
+@pytest.mark.parametrize("how", ["rewrite", "replace"])
+def test_same_size_and_mtime_is_not_stale(tmp_path, how):
+    folder, cache = tmp_path / "in", tmp_path / "cache"
+    path = article(folder / "a.md", "First")
+    before = path.stat()
+    assert load([folder], cache_dir=cache).articles[0].story.title == "First"
+    time.sleep(0.05)  # past the file system's timestamp granularity
+    if how == "rewrite":  # same inode, new ctime
+        path.write_text(ARTICLE.format(slug="a", title="Other"), encoding="utf-8")
+    else:  # cp -p from elsewhere: a new inode
+        other = article(tmp_path / "elsewhere.md", "Other")
+        os.replace(other, path)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # touch -r
+    assert path.stat().st_size == before.st_size and path.stat().st_mtime_ns == before.st_mtime_ns
+    assert load([folder], cache_dir=cache).articles[0].story.title == "Other"
+
+
+def test_stats_answer_is_not_stale(tmp_path):
+    from graphapp.pipeline import corpus_stats
+
+    folder, cache = tmp_path / "in", tmp_path / "cache"
+    path = write(folder / "a.md", "---\nwebUrl: https://example.com/a\ntitle: First\nquality: 50\n---\n")
+    before = path.stat()
+    assert corpus_stats([folder], cache_dir=cache)["warnings"] == []
+    time.sleep(0.05)
+    path.write_text("---\nwebUrl: https://example.com/a\ntitle: First\nquality: x5\n---\n", encoding="utf-8")  # one warning
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert len(corpus_stats([folder], cache_dir=cache)["warnings"]) == 1

@@ -72,7 +72,7 @@ def load_sources(
     results: list = [None] * len(sources)
     todo = []
     for index, source in enumerate(sources):
-        cached = cache.get(source.path, source.size, source.mtime_ns) if cache and source.file else None
+        cached = cache.get(source.path, source.stamp) if cache and source.file else None
         if cached is None:
             todo.append(index)
         else:
@@ -85,7 +85,7 @@ def load_sources(
         results[index] = result
         source = sources[index]
         if cache and source.file and not read_failed(result):
-            cache.put(source.path, source.size, source.mtime_ns, result)
+            cache.put(source.path, source.stamp, result)
     if cache:
         cache.keep_only({s.path for s in sources if s.file})
         cache.save()
@@ -102,10 +102,11 @@ def load_sources(
 
 
 def fingerprint(sources: list[Source]) -> str | None:
-    """Identity of a set of input files by path, size and modification time; None for zip members."""
+    """Identity of a set of input files by path, size, modification time, inode and change time
+    (see `cache`); None for zip members."""
     digest = hashlib.sha256()
     for source in sources:
         if source.file is None:
             return None
-        digest.update(f"{source.path}\0{source.size}\0{source.mtime_ns}\n".encode("utf-8", "surrogateescape"))
+        digest.update(f"{source.path}\0{source.size}\0{source.mtime_ns}\0{source.inode}\0{source.ctime_ns}\n".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()

@@ -1,7 +1,12 @@
 """On-disk cache of parsed files, kept outside the input folders.
 
-One pickle per set of input paths maps each file to (size, mtime_ns, parse result); a file is
-re-parsed when its size or modification time changes. The cache lives in GRAPHAPP_CACHE_DIR,
+One pickle per set of input paths maps each file to its stamp and parse result; a file is re-parsed
+when its stamp changes. The stamp is (size, st_mtime_ns, inode, st_ctime_ns): size and mtime alone
+miss a same-size rewrite whose mtime was put back (`touch -r`, `cp -p`, `rsync -t`, archive tools);
+the inode catches a file replaced by another (rename over it, `cp -p` to a new file), and st_ctime,
+which no user-level call can set, changes on every write, rename, chmod or utime. The `stats`
+answers (ResultCache) are keyed the same way through `loader.fingerprint`. Results that only say a
+file could not be read (`parse.read_failed`) are never stored. The cache lives in GRAPHAPP_CACHE_DIR,
 else $XDG_CACHE_HOME/graphapp, else ~/.cache/graphapp. It holds only what graphapp wrote.
 """
 
@@ -16,7 +21,7 @@ from pathlib import Path
 
 __all__ = ["default_cache_dir", "RecordCache", "ResultCache"]
 
-FORMAT = 4  # bump when parsed records change shape or meaning
+FORMAT = 5  # bump when parsed records change shape or meaning
 
 
 _PACKAGE = Path(__file__).resolve().parents[1]
@@ -68,15 +73,15 @@ class RecordCache:
         except (OSError, EOFError, pickle.UnpicklingError, AttributeError, KeyError, TypeError, ValueError, ImportError):
             self.entries = {}
 
-    def get(self, path: str, size: int, mtime_ns: int):
-        """The cached result for this exact file version, or None."""
+    def get(self, path: str, stamp: tuple):
+        """The cached result for this exact file version (`Source.stamp`), or None."""
         entry = self.entries.get(path)
-        if entry is not None and entry[0] == size and entry[1] == mtime_ns:
-            return entry[2]
+        if entry is not None and entry[0] == stamp:
+            return entry[1]
         return None
 
-    def put(self, path: str, size: int, mtime_ns: int, result) -> None:
-        self.entries[path] = (size, mtime_ns, result)
+    def put(self, path: str, stamp: tuple, result) -> None:
+        self.entries[path] = (stamp, result)
         self.changed = True
 
     def keep_only(self, paths: set[str]) -> None:

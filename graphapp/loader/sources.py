@@ -41,6 +41,13 @@ class Source:
     size: int = 0
     mtime_ns: int = 0
     data: bytes | None = None
+    inode: int = 0
+    ctime_ns: int = 0  # changes on every write, rename or utime: `touch -r` and `cp -p` cannot fake it
+
+    @property
+    def stamp(self) -> tuple[int, int, int, int]:
+        """What identifies this version of the file: size, mtime, inode and ctime (see `cache`)."""
+        return (self.size, self.mtime_ns, self.inode, self.ctime_ns)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +129,8 @@ def _add_file(path: str, sources: list, issues: list, limits: ZipLimits) -> None
     elif path.lower().endswith(".zip"):
         sources.extend(_zip_members(path, issues, limits))
     else:
-        sources.append(Source(path, file=path, size=info.st_size, mtime_ns=info.st_mtime_ns))
+        sources.append(Source(path, file=path, size=info.st_size, mtime_ns=info.st_mtime_ns, inode=info.st_ino,
+                              ctime_ns=info.st_ctime_ns))
 
 
 def _zip_members(archive: str, issues: list, limits: ZipLimits) -> list[Source]:

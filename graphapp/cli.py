@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import click
 
 from .errors import GraphappError, NothingLoadedError
 from .options import GROUPS, ViewOptions, parse_date, specs
+from .records import display_path
 
 __all__ = ["main", "cli"]
 
@@ -128,6 +130,14 @@ def _progress_bar(quiet: bool):
     return bar, progress
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _json(value, **kwargs) -> str:
+    """JSON text that can always be written: a file name's undecodable bytes (lone surrogates) as \\udcXX."""
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False, **kwargs))
+
+
 def _where(issue: dict) -> str:
     where = issue["path"] + (f":{issue['line']}" if issue.get("line") is not None else "")
     return where + (f" [{issue['field']}]" if issue.get("field") else "")
@@ -137,10 +147,10 @@ def _show_problems(skipped: list[dict], warnings: list[dict], quiet: bool, verbo
     if quiet:
         return
     for issue in skipped:
-        click.echo(f"skipped: {_where(issue)}: {issue['reason']}", err=True)
+        click.echo(display_path(f"skipped: {_where(issue)}: {issue['reason']}"), err=True)
     if verbose:
         for issue in warnings:
-            click.echo(f"warning: {_where(issue)}: {issue['reason']}", err=True)
+            click.echo(display_path(f"warning: {_where(issue)}: {issue['reason']}"), err=True)
     elif warnings:
         click.echo(f"{len(warnings)} warnings (fields repaired or dropped, same URL with different titles); "
                    "--verbose lists them", err=True)
@@ -168,7 +178,7 @@ class GraphappGroup(click.Group):
         try:
             return super().invoke(ctx)
         except GraphappError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(display_path(f"Error: {exc}"), err=True)
             ctx.exit(1)
         except BrokenPipeError:
             ctx.exit(0)
@@ -201,7 +211,7 @@ def stats(as_json, paths, quiet, verbose, no_cache, **settings):
     _show_problems(result["skipped"], result["warnings"], quiet, verbose)
     result = {**result, "warnings": len(result["warnings"])}
     if as_json:
-        click.echo(json.dumps(result, ensure_ascii=False))
+        click.echo(_json(result))
         return
     width = max(len(k) for k in result)
     for key, value in result.items():
@@ -253,7 +263,7 @@ def clusters(top, fmt, paths, quiet, verbose, no_cache, **settings):
     result = _run(paths, options, quiet=quiet, verbose=verbose, no_cache=no_cache)
     found = result.clusters[:top]
     if fmt == "json":
-        click.echo(json.dumps(found, ensure_ascii=False, indent=1))
+        click.echo(_json(found, indent=1))
         return
     _emit(tables.clusters_table(found), fmt)
 
@@ -281,7 +291,7 @@ def export(output, fmt, paths, quiet, verbose, no_cache, **settings):
     except OSError as exc:
         raise GraphappError(f"cannot write {output}: {exc.strerror or exc}") from None
     if not quiet:
-        click.echo(f"wrote {output} ({fmt}, {len(data):,} bytes)", err=True)
+        click.echo(display_path(f"wrote {output} ({fmt}, {len(data):,} bytes)"), err=True)
 
 
 # The project's .streamlit/config.toml is only read from the working directory: the launcher sets
@@ -319,7 +329,7 @@ def app(paths, port):
 def _emit(frame, fmt: str) -> None:
     if fmt == "json":
         rows = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=1, allow_nan=False))
+        click.echo(_json(rows, indent=1, allow_nan=False))
     elif fmt == "csv":
         from .export import safe_csv
 

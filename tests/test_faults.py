@@ -72,3 +72,46 @@ def test_stats_answer_is_not_stale(tmp_path):
     path.write_text("---\nwebUrl: https://example.com/a\ntitle: First\nquality: x5\n---\n", encoding="utf-8")  # one warning
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert len(corpus_stats([folder], cache_dir=cache)["warnings"]) == 1
+
+
+# 3. File names that are not UTF-8, or hold control characters
+
+
+def _graphapp(*args, cache: Path, timeout: float = 120, **kwargs):
+    import subprocess
+    import sys
+
+    env = {**os.environ, "GRAPHAPP_CACHE_DIR": str(cache), "LC_ALL": "C.UTF-8",
+           "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    return subprocess.run([sys.executable, "-m", "graphapp", *map(str, args)], capture_output=True, env=env,
+                          timeout=timeout, **kwargs)
+
+
+def test_non_utf8_and_control_character_names(tmp_path):
+    import json
+
+    folder = tmp_path / "in"
+    article(folder / "good.md")
+    bad = os.path.join(os.fsencode(folder), b"caf\xe9 \x1b[31mred\nline.md")
+    with open(bad, "wb") as handle:
+        handle.write(b"no front matter here\n")
+    cache = tmp_path / "cache"
+    for _ in range(2):  # computed, then read back from the results cache
+        done = _graphapp("stats", folder, "--json", cache=cache)
+        assert done.returncode == 0, done.stderr.decode(errors="replace")
+        result = json.loads(done.stdout)
+        assert result["articles"] == 1 and len(result["skipped"]) == 1
+        assert b"\x1b" not in done.stdout + done.stderr
+    done = _graphapp("stats", folder, cache=cache)
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    assert b"\x1b" not in done.stderr and b"\xe9" not in done.stderr
+    (line,) = [line for line in done.stderr.decode().splitlines() if line.startswith("skipped:")]
+    assert "caf\\xe9 \\x1b[31mred\\nline.md" in line
+
+
+def test_display_path_escapes():
+    from graphapp.records import display_path
+
+    assert display_path("a/b.md") == "a/b.md"
+    assert display_path("caf\udce9\x1b\n\u202e.md") == "caf\\xe9\\x1b\\n\\u202e.md"
+    assert display_path("ünïcode/€.md") == "ünïcode/€.md"

@@ -117,8 +117,9 @@ class ResultCache:
 
     def put(self, name: str, value) -> None:
         self.entries[name] = value
-        data = json.dumps({"fingerprint": self.fingerprint, "entries": self.entries}, ensure_ascii=False)
-        _write_atomically(self.file, data.encode("utf-8"))
+        # ASCII: a file name's undecodable bytes (lone surrogates) are kept as \udcXX escapes
+        data = json.dumps({"fingerprint": self.fingerprint, "entries": self.entries}, ensure_ascii=True)
+        _write_atomically(self.file, data.encode("ascii"))
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

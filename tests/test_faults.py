@@ -115,3 +115,86 @@ def test_display_path_escapes():
     assert display_path("a/b.md") == "a/b.md"
     assert display_path("caf\udce9\x1b\n\u202e.md") == "caf\\xe9\\x1b\\n\\u202e.md"
     assert display_path("ünïcode/€.md") == "ünïcode/€.md"
+
+
+# 4. No parse worker outlives a parent killed with SIGKILL
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        for child in _children(todo.pop()):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pid: int, start: str) -> bool:
+    """Whether process `pid` still runs and is the one that started at `start` (not a reused pid)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    fields = stat.rsplit(")", 1)[1].split()
+    return fields[0] != "Z" and fields[19] == start
+
+
+def _start_time(pid: int) -> str | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except OSError:
+        return None
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_no_orphaned_workers_after_sigkill(azure_dir, tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    from graphapp.loader.workers import PARALLEL_BYTES
+
+    assert sum(p.stat().st_size for p in azure_dir.rglob("*") if p.is_file()) >= PARALLEL_BYTES
+    env = {**os.environ, "GRAPHAPP_CACHE_DIR": str(tmp_path / "cache"),
+           "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    parent = subprocess.Popen([sys.executable, "-m", "graphapp", "stats", str(azure_dir), "--no-cache", "-q"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    seen: dict[int, str] = {}
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and parent.poll() is None:
+            for pid in _descendants(parent.pid):
+                if pid not in seen and (start := _start_time(pid)):
+                    seen[pid] = start
+            # workers are grandchildren (children of the forkserver) or children (spawn)
+            if len(seen) >= 3:
+                time.sleep(0.3)  # let the pool finish starting
+                for pid in _descendants(parent.pid):
+                    if pid not in seen and (start := _start_time(pid)):
+                        seen[pid] = start
+                break
+            time.sleep(0.02)
+        assert parent.poll() is None, "the load ended before its workers were seen"
+        assert len(seen) >= 3, f"no worker processes seen: {seen}"
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and any(_alive(pid, start) for pid, start in seen.items()):
+            time.sleep(0.1)
+        survivors = [pid for pid, start in seen.items() if _alive(pid, start)]
+        assert not survivors, f"processes left running after the parent was killed: {survivors}"
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
+        for pid, start in seen.items():  # clean up what this test started, by pid
+            if _alive(pid, start):
+                os.kill(pid, signal.SIGKILL)

@@ -294,6 +294,36 @@ def export(output, fmt, paths, quiet, verbose, no_cache, **settings):
         click.echo(display_path(f"wrote {output} ({fmt}, {len(data):,} bytes)"), err=True)
 
 
+@cli.group("cache")
+def cache_group():
+    """The cache of parsed files and `stats` answers (GRAPHAPP_CACHE_DIR, capped by GRAPHAPP_CACHE_MAX_BYTES)."""
+
+
+@cache_group.command("info")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
+def cache_info(as_json):
+    """Where the cache is, what it holds and its size cap."""
+    from .loader.cache import cache_info as info_of
+
+    info = info_of()
+    if as_json:
+        click.echo(_json(info))
+        return
+    click.echo(display_path(f"{info['directory']}: {len(info['files'])} files, {info['total_bytes']:,} bytes "
+                            f"(cap {info['max_bytes']:,})"))
+    for entry in info["files"]:
+        click.echo(f"  {entry['last_used']}  {entry['bytes']:>14,}  {display_path(entry['name'])}")
+
+
+@cache_group.command("clear")
+def cache_clear():
+    """Delete every file graphapp cached (other files in the folder are left alone)."""
+    from .loader.cache import clear_cache
+
+    done = clear_cache()
+    click.echo(display_path(f"removed {done['removed']} files ({done['bytes']:,} bytes) from {done['directory']}"))
+
+
 # The project's .streamlit/config.toml is only read from the working directory: the launcher sets
 # the same safe defaults, without overriding anything the user set in the environment.
 STREAMLIT_DEFAULTS = {"STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", "STREAMLIT_SERVER_ENABLE_XSRF_PROTECTION": "true",

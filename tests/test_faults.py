@@ -198,3 +198,61 @@ def test_no_orphaned_workers_after_sigkill(azure_dir, tmp_path):
         for pid, start in seen.items():  # clean up what this test started, by pid
             if _alive(pid, start):
                 os.kill(pid, signal.SIGKILL)
+
+
+# 5. No temporary file left behind; the cache folder does not grow without bound
+
+
+def test_failed_atomic_write_leaves_no_tmp(tmp_path, monkeypatch):
+    from graphapp.loader import cache as cache_module
+
+    def fail(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(cache_module.os, "replace", fail)
+    cache = tmp_path / "cache"
+    article(tmp_path / "in" / "a.md")
+    assert load([tmp_path / "in"], cache_dir=cache).articles
+    assert list(cache.iterdir()) == []
+
+
+def test_cache_size_cap_evicts_least_recently_used(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    folders = {}
+    for name in "ABC":
+        folders[name] = tmp_path / name
+        article(folders[name] / "a.md", title="Title " + name, slug=name)
+    load([folders["A"]], cache_dir=cache)
+    (first,) = cache.glob("records-*.pickle")
+    monkeypatch.setenv("GRAPHAPP_CACHE_MAX_BYTES", str(int(first.stat().st_size * 2.5)))
+    time.sleep(0.02)
+    load([folders["B"]], cache_dir=cache)
+    time.sleep(0.02)
+    assert load([folders["A"]], cache_dir=cache).articles  # a cache hit: A is now the most recently used
+    time.sleep(0.02)
+    load([folders["C"]], cache_dir=cache)
+    left = list(cache.glob("records-*.pickle"))
+    assert len(left) == 2 and first in left
+
+
+def test_cache_info_and_clear_commands(tmp_path, monkeypatch, capsys):
+    import json
+
+    from graphapp.cli import main
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("GRAPHAPP_CACHE_DIR", str(cache))
+    article(tmp_path / "in" / "a.md")
+    assert main(["stats", str(tmp_path / "in"), "-q"]) == 0
+    capsys.readouterr()
+    assert main(["cache", "info", "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["directory"] == str(cache) and info["max_bytes"] == 512 * 1024 * 1024
+    assert sorted(f["name"].split("-")[0] for f in info["files"]) == ["records", "results"]
+    assert info["total_bytes"] == sum(f["bytes"] for f in info["files"]) > 0
+    assert main(["cache", "info"]) == 0
+    assert str(cache) in capsys.readouterr().out
+    (cache / "notes.txt").write_text("not ours")
+    assert main(["cache", "clear"]) == 0
+    assert "removed 2 files" in capsys.readouterr().out
+    assert [p.name for p in cache.iterdir()] == ["notes.txt"]

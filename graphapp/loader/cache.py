@@ -17,9 +17,14 @@ import json
 import os
 import pickle
 import tempfile
+from datetime import datetime, timezone
 from pathlib import Path
 
-__all__ = ["default_cache_dir", "RecordCache", "ResultCache"]
+__all__ = ["default_cache_dir", "RecordCache", "ResultCache", "max_cache_bytes", "cache_info", "clear_cache",
+           "enforce_limit"]
+
+DEFAULT_MAX_BYTES = 512 * 1024 * 1024
+_TMP_PREFIX = ".graphapp-"
 
 FORMAT = 5  # bump when parsed records change shape or meaning
 
@@ -50,6 +55,89 @@ def default_cache_dir() -> Path:
     return Path(base) / "graphapp"
 
 
+def max_cache_bytes() -> int:
+    """The cache folder's size cap: GRAPHAPP_CACHE_MAX_BYTES, else 512 MiB."""
+    try:
+        return max(0, int(os.environ.get("GRAPHAPP_CACHE_MAX_BYTES", "")))
+    except ValueError:
+        return DEFAULT_MAX_BYTES
+
+
+def _is_ours(name: str) -> bool:
+    return ((name.startswith("records-") and name.endswith(".pickle")) or (name.startswith("results-") and name.endswith(".json"))
+            or (name.startswith(_TMP_PREFIX) and name.endswith(".tmp")))
+
+
+def _our_files(directory: Path) -> list[tuple[str, os.stat_result]]:
+    """(name, lstat) of every regular file graphapp wrote in `directory`; nothing else is ever touched."""
+    found = []
+    try:
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                if _is_ours(entry.name):
+                    try:
+                        info = entry.stat(follow_symlinks=False)
+                    except OSError:
+                        continue
+                    if os.path.isfile(entry.path) and not entry.is_symlink():
+                        found.append((entry.name, info))
+    except OSError:
+        pass
+    return found
+
+
+def enforce_limit(directory: Path, limit: int | None = None, keep: Path | None = None) -> list[str]:
+    """Delete the least recently used cache files until `directory` fits `limit`; the names deleted."""
+    limit = max_cache_bytes() if limit is None else limit
+    files = sorted(_our_files(Path(directory)), key=lambda item: item[1].st_mtime_ns)
+    total = sum(info.st_size for _, info in files)
+    removed = []
+    for name, info in files:
+        if total <= limit:
+            break
+        if keep is not None and name == keep.name:
+            continue
+        try:
+            os.unlink(Path(directory) / name)
+        except OSError:
+            continue
+        total -= info.st_size
+        removed.append(name)
+    return removed
+
+
+def cache_info(directory: str | os.PathLike | None = None) -> dict:
+    """What the cache folder holds (for `graphapp cache info`): its files, total size and cap."""
+    directory = Path(directory) if directory else default_cache_dir()
+    files = [{"name": name, "bytes": info.st_size,
+              "last_used": datetime.fromtimestamp(info.st_mtime, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+             for name, info in sorted(_our_files(directory), key=lambda item: item[1].st_mtime_ns, reverse=True)]
+    return {"directory": str(directory), "exists": directory.is_dir(), "files": files,
+            "total_bytes": sum(f["bytes"] for f in files), "max_bytes": max_cache_bytes()}
+
+
+def clear_cache(directory: str | os.PathLike | None = None) -> dict:
+    """Delete every file graphapp wrote in the cache folder (for `graphapp cache clear`); other files stay."""
+    directory = Path(directory) if directory else default_cache_dir()
+    removed = freed = 0
+    for name, info in _our_files(directory):
+        try:
+            os.unlink(directory / name)
+        except OSError:
+            continue
+        removed += 1
+        freed += info.st_size
+    return {"directory": str(directory), "removed": removed, "bytes": freed}
+
+
+def _touch(path: Path) -> None:
+    """Mark a cache file as just used (its mtime orders the least-recently-used eviction)."""
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+
+
 def _input_digest(inputs, code: str) -> str:
     roots = "\n".join(sorted(os.path.abspath(p) for p in inputs))
     from .. import __version__
@@ -70,6 +158,7 @@ class RecordCache:
                 stored = pickle.load(handle)
             if stored.get("format") == FORMAT:
                 self.entries = stored["entries"]
+                _touch(self.file)
         except (OSError, EOFError, pickle.UnpicklingError, AttributeError, KeyError, TypeError, ValueError, ImportError):
             self.entries = {}
 
@@ -109,6 +198,7 @@ class ResultCache:
             stored = json.loads(self.file.read_text("utf-8"))
             if stored.get("fingerprint") == fingerprint:
                 self.entries = stored["entries"]
+                _touch(self.file)
         except (OSError, ValueError, KeyError, AttributeError):
             pass
 
@@ -123,11 +213,21 @@ class ResultCache:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
+    """Write `path` whole or not at all, then bring the folder back under its size cap."""
+    tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_TMP_PREFIX, suffix=".tmp")
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.replace(tmp, path)
+        tmp = None
     except OSError:
-        pass
+        return
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+    enforce_limit(path.parent, keep=path)

@@ -311,6 +311,8 @@ def cache_info(as_json):
         return
     click.echo(display_path(f"{info['directory']}: {len(info['files'])} files, {info['total_bytes']:,} bytes "
                             f"(cap {info['max_bytes']:,})"))
+    if info["problem"]:
+        click.echo(display_path(f"warning: the folder is {info['problem']}: graphapp does not use it"), err=True)
     for entry in info["files"]:
         click.echo(f"  {entry['last_used']}  {entry['bytes']:>14,}  {display_path(entry['name'])}")
 
@@ -379,6 +381,22 @@ def _emit(frame, fmt: str) -> None:
 
 def main(args: list[str] | None = None) -> int:
     """Run the command line and return its exit code (never exits the process: see __main__)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        shown = warnings.showwarning
+
+        def one_line(message, category, filename, lineno, file=None, line=None):
+            if category.__name__ == "CacheWarning":  # the cache folder is not safe: say so in one line
+                click.echo(display_path(f"warning: {message}"), err=True)
+            else:
+                shown(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = one_line
+        return _main(args)
+
+
+def _main(args: list[str] | None) -> int:
     try:
         code = cli.main(args=args, prog_name="graphapp", standalone_mode=False)
     except click.exceptions.Exit as exc:

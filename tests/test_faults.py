@@ -256,3 +256,48 @@ def test_cache_info_and_clear_commands(tmp_path, monkeypatch, capsys):
     assert main(["cache", "clear"]) == 0
     assert "removed 2 files" in capsys.readouterr().out
     assert [p.name for p in cache.iterdir()] == ["notes.txt"]
+
+
+# 6. The pickle cache is read only from a folder and files that only this user can write
+
+
+def _plant(cache: Path, title: str) -> Path:
+    """Rewrite the records cache so that it serves `title`: what another user could do if allowed."""
+    import dataclasses
+    import pickle
+
+    (records,) = cache.glob("records-*.pickle")
+    stored = pickle.loads(records.read_bytes())
+    for path, (stamp, (found, issues)) in stored["entries"].items():
+        found = dataclasses.replace(found, story=found.story._replace(title=title))
+        stored["entries"][path] = (stamp, (found, issues))
+    records.write_bytes(pickle.dumps(stored))
+    return records
+
+
+@pytest.mark.parametrize("what", ["folder-mode", "folder-owner", "file-mode", "file-owner"])
+def test_cache_not_trusted_when_others_can_write(tmp_path, what):
+    from graphapp.loader.cache import CacheWarning
+
+    folder, cache = tmp_path / "in", tmp_path / "cache"
+    article(folder / "a.md", "First")
+    load([folder], cache_dir=cache)
+    records = _plant(cache, "Planted")
+    assert load([folder], cache_dir=cache).articles[0].story.title == "Planted"  # the plant works when trusted
+    os.chmod(records, 0o600)
+    target = cache if what.startswith("folder") else records
+    if what.endswith("mode"):
+        os.chmod(target, 0o777 if target == cache else 0o666)
+    else:
+        os.chown(target, 4242, 4242)
+    with pytest.warns(CacheWarning) as caught:
+        assert load([folder], cache_dir=cache).articles[0].story.title == "First"
+    assert len({str(w.message) for w in caught}) == 1
+
+
+def test_cache_folder_is_created_private(tmp_path):
+    cache = tmp_path / "new" / "cache"
+    article(tmp_path / "in" / "a.md")
+    load([tmp_path / "in"], cache_dir=cache)
+    assert cache.stat().st_mode & 0o777 == 0o700
+    assert all(p.stat().st_mode & 0o077 == 0 for p in cache.iterdir())

@@ -16,11 +16,13 @@ import hashlib
 import json
 import os
 import pickle
+import stat
 import tempfile
+import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 
-__all__ = ["default_cache_dir", "RecordCache", "ResultCache", "max_cache_bytes", "cache_info", "clear_cache",
+__all__ = ["default_cache_dir", "RecordCache", "ResultCache", "CacheWarning", "max_cache_bytes", "cache_info", "clear_cache",
            "enforce_limit"]
 
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
@@ -53,6 +55,58 @@ def default_cache_dir() -> Path:
         return Path(env)
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "graphapp"
+
+
+class CacheWarning(UserWarning):
+    """The cache folder or a cache file is not safe to read; the cache is not used."""
+
+
+def _refuse(message: str) -> None:
+    warnings.warn(message, CacheWarning, stacklevel=1)  # one line, once per message
+
+
+def _unsafe(info: os.stat_result) -> str | None:
+    if info.st_uid != os.geteuid():
+        return f"owned by another user (uid {info.st_uid})"
+    if info.st_mode & 0o022:
+        return f"writable by {'group and others' if info.st_mode & 0o022 == 0o022 else 'group' if info.st_mode & 0o020 else 'others'} (mode {stat.S_IMODE(info.st_mode):o})"
+    return None
+
+
+def _usable_folder(directory: Path) -> bool:
+    """Create the cache folder 0700, or check an existing one; False (with a warning) when others could write in it."""
+    try:
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        directory.mkdir(mode=0o700, exist_ok=True)
+        info = os.stat(directory)
+    except OSError:
+        return False  # cannot be created: simply not used
+    if not stat.S_ISDIR(info.st_mode):
+        return False
+    if problem := _unsafe(info):
+        _refuse(f"cache folder {directory} is {problem}; the cache is not used (fix its owner and mode, or set GRAPHAPP_CACHE_DIR)")
+        return False
+    if info.st_mode & 0o077:  # made by an older graphapp with the default umask: make it private
+        try:
+            os.chmod(directory, 0o700)
+        except OSError:
+            pass
+    return True
+
+
+def _read_trusted(path: Path) -> bytes | None:
+    """The bytes of a cache file, if it exists and only this user could have written it."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        problem = "not a regular file" if not stat.S_ISREG(info.st_mode) else _unsafe(info)
+        if problem:
+            _refuse(f"cache file {path} is {problem}; not read")
+            return None
+        return handle.read()
 
 
 def max_cache_bytes() -> int:
@@ -109,10 +163,14 @@ def enforce_limit(directory: Path, limit: int | None = None, keep: Path | None =
 def cache_info(directory: str | os.PathLike | None = None) -> dict:
     """What the cache folder holds (for `graphapp cache info`): its files, total size and cap."""
     directory = Path(directory) if directory else default_cache_dir()
+    try:
+        problem = _unsafe(os.stat(directory))
+    except OSError:
+        problem = None
     files = [{"name": name, "bytes": info.st_size,
               "last_used": datetime.fromtimestamp(info.st_mtime, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
              for name, info in sorted(_our_files(directory), key=lambda item: item[1].st_mtime_ns, reverse=True)]
-    return {"directory": str(directory), "exists": directory.is_dir(), "files": files,
+    return {"directory": str(directory), "exists": directory.is_dir(), "problem": problem, "files": files,
             "total_bytes": sum(f["bytes"] for f in files), "max_bytes": max_cache_bytes()}
 
 
@@ -153,9 +211,10 @@ class RecordCache:
         self.file = Path(directory) / f"records-{_input_digest(inputs, _code_digest(_parsing_code()))}.pickle"
         self.entries: dict[str, tuple] = {}
         self.changed = False
+        self.usable = _usable_folder(Path(directory))
         try:
-            with open(self.file, "rb") as handle:
-                stored = pickle.load(handle)
+            data = _read_trusted(self.file) if self.usable else None
+            stored = pickle.loads(data) if data else {}
             if stored.get("format") == FORMAT:
                 self.entries = stored["entries"]
                 _touch(self.file)
@@ -182,7 +241,7 @@ class RecordCache:
 
     def save(self) -> None:
         """Write atomically; a cache that cannot be written is simply not used next time."""
-        if self.changed:
+        if self.changed and self.usable:
             _write_atomically(self.file, pickle.dumps({"format": FORMAT, "entries": self.entries}, protocol=pickle.HIGHEST_PROTOCOL))
 
 
@@ -194,8 +253,10 @@ class ResultCache:
         self.file = Path(directory) / f"results-{_input_digest(inputs, _code_digest(_PACKAGE.rglob('*.py')))}.json"
         self.fingerprint = fingerprint
         self.entries: dict = {}
+        self.usable = _usable_folder(Path(directory))
         try:
-            stored = json.loads(self.file.read_text("utf-8"))
+            data = _read_trusted(self.file) if self.usable else None
+            stored = json.loads(data) if data else {}
             if stored.get("fingerprint") == fingerprint:
                 self.entries = stored["entries"]
                 _touch(self.file)
@@ -207,6 +268,8 @@ class ResultCache:
 
     def put(self, name: str, value) -> None:
         self.entries[name] = value
+        if not self.usable:
+            return
         # ASCII: a file name's undecodable bytes (lone surrogates) are kept as \udcXX escapes
         data = json.dumps({"fingerprint": self.fingerprint, "entries": self.entries}, ensure_ascii=True)
         _write_atomically(self.file, data.encode("ascii"))

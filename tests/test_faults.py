@@ -301,3 +301,59 @@ def test_cache_folder_is_created_private(tmp_path):
     load([tmp_path / "in"], cache_dir=cache)
     assert cache.stat().st_mode & 0o777 == 0o700
     assert all(p.stat().st_mode & 0o077 == 0 for p in cache.iterdir())
+
+
+# 7. Cache files of the wrong shape are discarded and rebuilt, never a traceback
+
+
+def _bad_records(key: str, stamp) -> list:
+    from graphapp.loader.cache import FORMAT
+
+    return [[], {"format": FORMAT, "entries": []}, {"format": FORMAT, "entries": {key: "x"}},
+            {"format": FORMAT, "entries": {key: (stamp,)}}, {"format": FORMAT, "entries": {key: (stamp, "garbage")}},
+            {"format": FORMAT, "entries": {key: (stamp, (None, "xx"))}},
+            {"format": FORMAT, "entries": {key: (stamp, ("not an article", []))}},
+            {"format": FORMAT, "entries": {key: (stamp, (None, [1, 2]))}}, {"format": FORMAT, "entries": {key: [stamp]}}]
+
+
+def test_records_cache_of_the_wrong_shape_is_rebuilt(tmp_path):
+    import pickle
+
+    folder, cache = tmp_path / "in", tmp_path / "cache"
+    article(folder / "a.md", "First")
+    load([folder], cache_dir=cache)
+    (records,) = cache.glob("records-*.pickle")
+    ((key, (stamp, _)),) = pickle.loads(records.read_bytes())["entries"].items()
+    for bad in _bad_records(key, stamp):
+        records.write_bytes(pickle.dumps(bad))
+        corpus = load([folder], cache_dir=cache)
+        assert [a.story.title for a in corpus.articles] == ["First"] and corpus.report.issues == [], bad
+        assert load([folder], cache_dir=cache).articles[0].story.title == "First"  # and rebuilt
+
+
+def test_results_cache_of_the_wrong_shape_is_rebuilt(tmp_path, monkeypatch, capsys):
+    import json
+
+    from graphapp.cli import main
+
+    folder, cache = tmp_path / "in", tmp_path / "cache"
+    monkeypatch.setenv("GRAPHAPP_CACHE_DIR", str(cache))
+    article(folder / "a.md", "First")
+    assert main(["stats", str(folder), "--json"]) == 0
+    good = json.loads(capsys.readouterr().out)
+    (results,) = cache.glob("results-*.json")
+    stored = json.loads(results.read_text())
+    ((question, answer),) = stored["entries"].items()
+    fingerprint = stored["fingerprint"]
+    bads = [[], {"fingerprint": fingerprint, "entries": []}, {"fingerprint": fingerprint, "entries": {question: 5}},
+            {"fingerprint": fingerprint, "entries": {question: {**answer, "skipped": 3}}},
+            {"fingerprint": fingerprint, "entries": {question: {**answer, "warnings": [1]}}},
+            {"fingerprint": fingerprint, "entries": {question: {**answer, "skipped": [{"path": 1}]}}},
+            {"fingerprint": fingerprint, "entries": {question: {k: v for k, v in answer.items() if k != "files"}}}]
+    for bad in bads:
+        results.write_text(json.dumps(bad))
+        for args in (["stats", str(folder), "--json"], ["stats", str(folder)]):
+            assert main(args) == 0, bad
+            out = capsys.readouterr().out
+            if "--json" in args:
+                assert json.loads(out) == good

@@ -25,6 +25,8 @@ from pathlib import Path
 __all__ = ["default_cache_dir", "RecordCache", "ResultCache", "CacheWarning", "max_cache_bytes", "cache_info", "clear_cache",
            "enforce_limit"]
 
+from ..records import Article, LoadIssue, Story
+
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
 _TMP_PREFIX = ".graphapp-"
 
@@ -215,7 +217,7 @@ class RecordCache:
         try:
             data = _read_trusted(self.file) if self.usable else None
             stored = pickle.loads(data) if data else {}
-            if stored.get("format") == FORMAT:
+            if type(stored) is dict and stored.get("format") == FORMAT and type(stored.get("entries")) is dict:
                 self.entries = stored["entries"]
                 _touch(self.file)
         except (OSError, EOFError, pickle.UnpicklingError, AttributeError, KeyError, TypeError, ValueError, ImportError):
@@ -224,7 +226,7 @@ class RecordCache:
     def get(self, path: str, stamp: tuple):
         """The cached result for this exact file version (`Source.stamp`), or None."""
         entry = self.entries.get(path)
-        if entry is not None and entry[0] == stamp:
+        if type(entry) is tuple and len(entry) == 2 and entry[0] == stamp and _valid_result(entry[1]):
             return entry[1]
         return None
 
@@ -257,14 +259,16 @@ class ResultCache:
         try:
             data = _read_trusted(self.file) if self.usable else None
             stored = json.loads(data) if data else {}
-            if stored.get("fingerprint") == fingerprint:
+            if type(stored) is dict and stored.get("fingerprint") == fingerprint and type(stored.get("entries")) is dict:
                 self.entries = stored["entries"]
                 _touch(self.file)
         except (OSError, ValueError, KeyError, AttributeError):
             pass
 
     def get(self, name: str):
-        return self.entries.get(name)
+        """The stored answer, or None when there is none or it is not a well-formed `stats` answer."""
+        value = self.entries.get(name)
+        return value if _valid_answer(value) else None
 
     def put(self, name: str, value) -> None:
         self.entries[name] = value
@@ -273,6 +277,34 @@ class ResultCache:
         # ASCII: a file name's undecodable bytes (lone surrogates) are kept as \udcXX escapes
         data = json.dumps({"fingerprint": self.fingerprint, "entries": self.entries}, ensure_ascii=True)
         _write_atomically(self.file, data.encode("ascii"))
+
+
+def _valid_result(result) -> bool:
+    """Whether a cached value has the shape `parse_source` returns: (Article or None, [LoadIssue, ...])."""
+    if type(result) is not tuple or len(result) != 2:
+        return False
+    article, issues = result
+    if type(issues) is not list or any(type(issue) is not LoadIssue for issue in issues):
+        return False
+    return article is None or (type(article) is Article and type(article.path) is str and type(article.story) is Story
+                               and type(article.related) is tuple and all(type(s) is Story for s in article.related))
+
+
+_ANSWER_COUNTS = ("files", "articles", "merged")
+_ANSWER_ISSUES = ("skipped", "warnings")
+
+
+def _valid_answer(value) -> bool:
+    """Whether a cached value has the shape of a `stats` answer (the only answers cached): its counts,
+    and issue lists whose entries name a path and a reason."""
+    if type(value) is not dict or any(type(value.get(key)) is not int for key in _ANSWER_COUNTS):
+        return False
+    for key in _ANSWER_ISSUES:
+        issues = value.get(key)
+        if type(issues) is not list or any(type(i) is not dict or type(i.get("path")) is not str
+                                           or type(i.get("reason")) is not str for i in issues):
+            return False
+    return type(value.get("merges")) is list
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

@@ -101,6 +101,15 @@ def _flag(key: str) -> str:
     return next(spec.cli for field, spec, _ in specs(GROUPS[group]) if field == name)
 
 
+def _follow_links(ctx, param, value):
+    """--follow-links: set for this command only (the loader reads it where the pipeline calls it)."""
+    if value:
+        from .loader.sources import FOLLOW_LINKS
+
+        token = FOLLOW_LINKS.set(True)
+        ctx.call_on_close(lambda: FOLLOW_LINKS.reset(token))
+
+
 def input_options(command):
     """Inputs and load options shared by every command that reads articles."""
     options = [
@@ -108,6 +117,8 @@ def input_options(command):
         click.option("--quiet", "-q", is_flag=True, help="No progress bar and no list of skipped files."),
         click.option("--verbose", "-v", is_flag=True, help="Also list every warning of the load report."),
         click.option("--no-cache", is_flag=True, help="Parse every file again; do not read or write the cache."),
+        click.option("--follow-links", is_flag=True, expose_value=False, callback=_follow_links,
+                     help="Also follow symbolic links that lead out of an input folder (skipped and listed otherwise)."),
     ]
     for option in reversed(options):
         command = option(command)

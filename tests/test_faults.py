@@ -357,3 +357,60 @@ def test_results_cache_of_the_wrong_shape_is_rebuilt(tmp_path, monkeypatch, caps
             out = capsys.readouterr().out
             if "--json" in args:
                 assert json.loads(out) == good
+
+
+# 8. Folder edge cases: very deep nesting, symbolic links
+
+
+def test_deeply_nested_folder(tmp_path):
+    folder = tmp_path / "deep"
+    where = os.fspath(folder)
+    os.mkdir(where)
+    for _ in range(1000):  # os.makedirs recurses: build it one level at a time
+        where = os.path.join(where, "d")
+        os.mkdir(where)
+    article(Path(where) / "a.md")
+    corpus = load([folder], cache_dir=False)
+    assert [a.story.title for a in corpus.articles] == ["First"], corpus.report.issues[:3]
+
+
+def _linked_tree(tmp_path: Path) -> Path:
+    root = tmp_path / "root"
+    article(root / "in.md", "Inside", "in")
+    article(root / "sub" / "b.md", "Sub", "b")
+    article(tmp_path / "outside" / "x.md", "Outside file", "x")
+    article(tmp_path / "outside_dir" / "y.md", "Outside folder", "y")
+    os.symlink(tmp_path / "outside" / "x.md", root / "out_link.md")
+    os.symlink(tmp_path / "outside_dir", root / "outdir")
+    os.symlink(root / "sub", root / "sublink")  # inside the root: already read, not read twice
+    os.symlink(root, root / "sub" / "loop")  # a cycle
+    return root
+
+
+def test_links_out_of_the_root_are_not_followed_by_default(tmp_path):
+    root = _linked_tree(tmp_path)
+    corpus = load([root], cache_dir=False)
+    assert sorted(a.story.title for a in corpus.articles) == ["Inside", "Sub"]
+    skipped = sorted((i.path, i.field) for i in corpus.report.issues)
+    assert skipped == [(str(root / "out_link.md"), "path"), (str(root / "outdir"), "path")]
+    assert corpus.report.files == 2
+    followed = load([root], cache_dir=False, follow_links=True)
+    assert sorted(a.story.title for a in followed.articles) == ["Inside", "Outside file", "Outside folder", "Sub"]
+    assert followed.report.issues == []
+
+
+def test_follow_links_flag(tmp_path, monkeypatch, capsys):
+    import json
+
+    from graphapp.cli import main
+
+    monkeypatch.setenv("GRAPHAPP_CACHE_DIR", str(tmp_path / "cache"))
+    root = _linked_tree(tmp_path)
+    assert main(["stats", str(root), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["articles"] == 2 and len(result["skipped"]) == 2
+    assert main(["stats", str(root), "--json", "--follow-links"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["articles"] == 4 and result["skipped"] == []
+    assert main(["stats", str(root), "--json"]) == 0  # the flag does not stick
+    assert json.loads(capsys.readouterr().out)["articles"] == 2

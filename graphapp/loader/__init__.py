@@ -44,17 +44,19 @@ def load(
     workers: int | None = None,
     progress: Progress | None = None,
     zip_limits: ZipLimits = ZipLimits(),
+    follow_links: bool | None = None,
 ) -> Corpus:
     """Read every article under `paths`. Bad files are reported, never raised.
 
-    `cache_dir=False` turns the on-disk cache off; None uses the default location.
+    `cache_dir=False` turns the on-disk cache off; None uses the default location. `follow_links`:
+    also follow symbolic links out of an input folder (see `sources`).
 
     >>> from graphapp import SEEDS
     >>> load([SEEDS], cache_dir=False)
     <Corpus: 1 articles from 1 files, 0 skipped, 0 merges, 0 warnings>
     """
     paths = [str(p) for p in paths]
-    sources, issues = find_sources(paths, zip_limits=zip_limits)
+    sources, issues = find_sources(paths, zip_limits=zip_limits, follow_links=follow_links)
     return load_sources(sources, issues, inputs=paths, cache_dir=cache_dir, workers=workers, progress=progress)
 
 

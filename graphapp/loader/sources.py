@@ -3,6 +3,12 @@
 Zip members are read in memory under limits (entries, bytes per member whatever the header
 says, compression ratio, total bytes); unsafe or unreadable members become errors named
 `archive.zip!member.md`. Nothing is ever extracted to disk.
+
+Folders are walked without recursion (a folder nested thousands of levels deep is fine), each
+directory once (a link loop ends). A symbolic link whose target lies outside the input folder is
+not followed unless `follow_links` is true (the CLI's --follow-links); each one skipped is reported
+as a LoadIssue with field "path". Links that stay inside the folder are followed, and a folder
+reached twice is read once.
 """
 
 from __future__ import annotations
@@ -12,13 +18,18 @@ import os
 import stat
 import zipfile
 import zlib
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .frontmatter import MAX_FILE_BYTES
 from ..records import LoadIssue
 
-__all__ = ["Source", "ZipLimits", "find_sources", "sources_from_upload", "is_ignored_name"]
+__all__ = ["Source", "ZipLimits", "find_sources", "sources_from_upload", "is_ignored_name", "FOLLOW_LINKS"]
+
+# What `find_sources(follow_links=None)` does: false unless a caller (the CLI's --follow-links) sets it
+# for the duration of one command; callers that can pass `follow_links` should pass it.
+FOLLOW_LINKS: ContextVar[bool] = ContextVar("graphapp_follow_links", default=False)
 
 _IGNORED_STEMS = {"readme", "license", "licence", "changelog", "contributing", "copying", "notice", "authors"}
 _IGNORED_SUFFIXES = {
@@ -70,14 +81,19 @@ def is_ignored_name(name: str) -> bool:
     return stem in _IGNORED_STEMS or suffix in _IGNORED_SUFFIXES
 
 
-def find_sources(paths, *, zip_limits: ZipLimits = ZipLimits()) -> tuple[list[Source], list[LoadIssue]]:
-    """All article candidates under `paths`, in a stable order, and the inputs that could not be read."""
+def find_sources(paths, *, zip_limits: ZipLimits = ZipLimits(),
+                 follow_links: bool | None = None) -> tuple[list[Source], list[LoadIssue]]:
+    """All article candidates under `paths`, in a stable order, and the inputs that could not be read.
+
+    `follow_links`: also follow symbolic links that lead out of an input folder (None: `FOLLOW_LINKS`).
+    """
+    follow = FOLLOW_LINKS.get() if follow_links is None else follow_links
     sources: list[Source] = []
     issues: list[LoadIssue] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            for child in sorted(_walk(path)):
+            for child in sorted(_walk(str(path), follow, issues)):
                 _add_file(child, sources, issues, zip_limits)
         elif path.exists():
             _add_file(str(path), sources, issues, zip_limits)
@@ -109,12 +125,51 @@ def sources_from_upload(name: str, data: bytes, *, zip_limits: ZipLimits = ZipLi
     return [Source(label, size=len(data), data=data)], issues
 
 
-def _walk(root: Path):
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if not d.startswith(".") and d != "__MACOSX"]
-        for name in files:
-            if not is_ignored_name(name):
-                yield os.path.join(folder, name)
+def _walk(root: str, follow: bool, issues: list):
+    """Candidate files under `root`: iterative (no recursion limit), each directory once."""
+    real_root = os.path.realpath(root)
+    inside = real_root.rstrip(os.sep) + os.sep
+    try:
+        first = os.stat(root)
+    except OSError:
+        return
+    seen = {(first.st_dev, first.st_ino)}
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as entries:
+                found = list(entries)
+        except OSError as exc:
+            issues.append(LoadIssue(folder, f"cannot read folder: {exc.strerror or exc}", field="path"))
+            continue
+        for entry in found:
+            name = entry.name
+            try:
+                link = entry.is_symlink()
+                is_dir = entry.is_dir()  # follows a link
+            except OSError:
+                link, is_dir = False, False
+            if is_dir and (name.startswith(".") or name == "__MACOSX"):
+                continue
+            if not is_dir and is_ignored_name(name):
+                continue
+            if link and not follow:
+                target = os.path.realpath(entry.path)
+                if target != real_root and not target.startswith(inside):
+                    issues.append(LoadIssue(entry.path, f"symbolic link to {target}, outside {root}; not followed "
+                                            "(--follow-links follows it)", field="path"))
+                    continue
+            if is_dir:
+                try:
+                    info = entry.stat()
+                except OSError:
+                    continue
+                if (info.st_dev, info.st_ino) not in seen:  # a link loop, or a folder reached twice
+                    seen.add((info.st_dev, info.st_ino))
+                    stack.append(entry.path)
+            else:
+                yield entry.path
 
 
 def _add_file(path: str, sources: list, issues: list, limits: ZipLimits) -> None:

@@ -369,9 +369,15 @@ def test_deeply_nested_folder(tmp_path):
     for _ in range(1000):  # os.makedirs recurses: build it one level at a time
         where = os.path.join(where, "d")
         os.mkdir(where)
-    article(Path(where) / "a.md")
-    corpus = load([folder], cache_dir=False)
-    assert [a.story.title for a in corpus.articles] == ["First"], corpus.report.issues[:3]
+    try:
+        article(Path(where) / "a.md")
+        corpus = load([folder], cache_dir=False)
+        assert [a.story.title for a in corpus.articles] == ["First"], corpus.report.issues[:3]
+    finally:  # shutil.rmtree recurses (Python 3.11): pytest could not remove this folder later
+        os.unlink(os.path.join(where, "a.md"))
+        while where != os.fspath(folder):
+            os.rmdir(where)
+            where = os.path.dirname(where)
 
 
 def _linked_tree(tmp_path: Path) -> Path:
@@ -414,3 +420,17 @@ def test_follow_links_flag(tmp_path, monkeypatch, capsys):
     assert result["articles"] == 4 and result["skipped"] == []
     assert main(["stats", str(root), "--json"]) == 0  # the flag does not stick
     assert json.loads(capsys.readouterr().out)["articles"] == 2
+
+
+# 9. Keys that are not text beside the usual fields
+
+
+@pytest.mark.parametrize("keys, shown", [("1: one\nnull: nothing\ntrue: yes\n", "1, null, true"),
+                                         ("1: one\nnull: nothing\n", "1, null"),
+                                         ("2020-01-01: a date\n1.5: x\nfalse: no\n", "2020-01-01, 1.5, false")])
+def test_non_text_keys_are_ignored_with_a_warning(tmp_path, keys, shown):
+    path = write(tmp_path / "a.md", "---\nwebUrl: https://example.com/a\ntitle: First\n" + keys + "---\n")
+    corpus = load([path], cache_dir=False)
+    assert [a.story.title for a in corpus.articles] == ["First"], corpus.report.issues
+    (issue,) = corpus.report.issues
+    assert issue.severity == "warning" and issue.message == f"keys that are not text ignored: {shown}"

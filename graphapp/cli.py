@@ -364,7 +364,7 @@ def app(paths, port):
     if port:
         args += ["--server.port", str(port)]
     if paths:
-        os.environ["GRAPHAPP_PATHS"] = os.pathsep.join(os.path.abspath(p) for p in paths)
+        os.environ["GRAPHAPP_PATHS"] = os.pathsep.join(paths)  # as given: shown paths are never made absolute
     sys.argv = args
     sys.exit(streamlit_cli.main())
 

@@ -434,3 +434,31 @@ def test_non_text_keys_are_ignored_with_a_warning(tmp_path, keys, shown):
     assert [a.story.title for a in corpus.articles] == ["First"], corpus.report.issues
     (issue,) = corpus.report.issues
     assert issue.severity == "warning" and issue.message == f"keys that are not text ignored: {shown}"
+
+
+# 10. Paths shown as the input was given, never made absolute; the cache keyed by absolute paths
+
+
+def test_paths_shown_as_given(tmp_path, monkeypatch):
+    import pickle
+
+    from graphapp.build import build_graph
+
+    monkeypatch.chdir(tmp_path)
+    article(tmp_path / "in" / "sub" / "a.md", "First", "a")
+    article(tmp_path / "in" / "b.md", "Second", "b")
+    (tmp_path / "in" / "bad.md").write_text("no front matter\n")
+    write(tmp_path / "in" / "c.md", "---\nwebUrl: https://example.com/a\ntitle: First\nrelated:\n"
+          "  - webUrl: https://example.com/b\n---\n")
+    cache = tmp_path / "cache"
+    for given in ("./in/", "in", "./in/"):  # the second and third runs are served from the cache
+        corpus = load([given], cache_dir=cache)
+        sep = "" if given.endswith("/") else "/"
+        assert sorted(a.path for a in corpus.articles) == [given + sep + "b.md", given + sep + "sub/a.md"]
+        assert [i.path for i in corpus.report.errors] == [given + sep + "bad.md"]
+        graph = build_graph(corpus.articles)
+        assert graph.nodes["https://example.com/b"]["file"] == given + sep + "b.md"
+        assert {d["listed_by"] for _, _, d in graph.edges(data=True) if d.get("kind") == "related"} == {given + sep + "c.md"}
+    assert load(["./in/sub/a.md"], cache_dir=False).articles[0].path == "./in/sub/a.md"
+    (records,) = [p for p in cache.glob("records-*.pickle")]
+    assert all(os.path.isabs(key) for key in pickle.loads(records.read_bytes())["entries"])

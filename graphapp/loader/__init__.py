@@ -7,6 +7,7 @@ in parallel), `merge` (one story per canonical URL), `cache` (parsed files on di
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 from collections.abc import Iterable
@@ -74,11 +75,11 @@ def load_sources(
     results: list = [None] * len(sources)
     todo = []
     for index, source in enumerate(sources):
-        cached = cache.get(source.path, source.stamp) if cache and source.file else None
+        cached = cache.get(source.file, source.stamp) if cache and source.file else None
         if cached is None:
             todo.append(index)
         else:
-            results[index] = cached
+            results[index] = _shown_as(cached, source.path)
     done = len(sources) - len(todo)
     if progress:
         progress(done, len(sources))
@@ -87,9 +88,9 @@ def load_sources(
         results[index] = result
         source = sources[index]
         if cache and source.file and not read_failed(result):
-            cache.put(source.path, source.stamp, result)
+            cache.put(source.file, source.stamp, result)
     if cache:
-        cache.keep_only({s.path for s in sources if s.file})
+        cache.keep_only({s.file for s in sources if s.file})
         cache.save()
 
     # files: every article candidate considered, including zip members refused before parsing
@@ -103,12 +104,22 @@ def load_sources(
     return Corpus(merge_duplicates(articles, report), report)
 
 
+def _shown_as(result: tuple, path: str) -> tuple:
+    """A cached parse result under the path shown this time (the cache is keyed by absolute path; the
+    same input may be given as `corpus`, then `./corpus/`)."""
+    article, issues = result
+    if (article.path if article is not None else issues[0].path if issues else path) == path:
+        return result
+    return (None if article is None else dataclasses.replace(article, path=path),
+            [dataclasses.replace(issue, path=path) for issue in issues])
+
+
 def fingerprint(sources: list[Source]) -> str | None:
-    """Identity of a set of input files by path, size, modification time, inode and change time
-    (see `cache`); None for zip members."""
+    """Identity of a set of input files by shown and absolute path, size, modification time, inode and
+    change time (see `cache`); None for zip members."""
     digest = hashlib.sha256()
     for source in sources:
         if source.file is None:
             return None
-        digest.update(f"{source.path}\0{source.size}\0{source.mtime_ns}\0{source.inode}\0{source.ctime_ns}\n".encode("utf-8", "surrogateescape"))
+        digest.update(f"{source.path}\0{source.file}\0{source.size}\0{source.mtime_ns}\0{source.inode}\0{source.ctime_ns}\n".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()

@@ -9,6 +9,11 @@ directory once (a link loop ends). A symbolic link whose target lies outside the
 not followed unless `follow_links` is true (the CLI's --follow-links); each one skipped is reported
 as a LoadIssue with field "path". Links that stay inside the folder are followed, and a folder
 reached twice is read once.
+
+A Source's `path` (what reports, graph attributes and exports show) is the input as the user gave
+it, joined with the path inside it (`./corpus/` gives `./corpus/a/b.md`), never made absolute; a
+zip member is `archive.zip!member`. Its `file` is the absolute path (under the input's real path)
+that is opened and that keys the cache.
 """
 
 from __future__ import annotations
@@ -47,8 +52,8 @@ _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, In
 class Source:
     """One article candidate: a file on disk (`file`) or a zip member already read (`data`)."""
 
-    path: str  # shown in reports; `archive.zip!member.md` for zip members
-    file: str | None = None
+    path: str  # shown in reports: the input as given + the path inside it; `archive.zip!member.md` for zip members
+    file: str | None = None  # absolute path, opened and used as the cache key
     size: int = 0
     mtime_ns: int = 0
     data: bytes | None = None
@@ -91,12 +96,12 @@ def find_sources(paths, *, zip_limits: ZipLimits = ZipLimits(),
     sources: list[Source] = []
     issues: list[LoadIssue] = []
     for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            for child in sorted(_walk(str(path), follow, issues)):
-                _add_file(child, sources, issues, zip_limits)
-        elif path.exists():
-            _add_file(str(path), sources, issues, zip_limits)
+        raw = os.fspath(raw)
+        if os.path.isdir(raw):
+            for shown, real in sorted(_walk(raw, follow, issues)):
+                _add_file(shown, real, sources, issues, zip_limits)
+        elif os.path.exists(raw):
+            _add_file(raw, os.path.realpath(raw), sources, issues, zip_limits)
         else:
             issues.append(LoadIssue(str(raw), "no such file or folder", field="path"))
     return sources, issues
@@ -126,7 +131,8 @@ def sources_from_upload(name: str, data: bytes, *, zip_limits: ZipLimits = ZipLi
 
 
 def _walk(root: str, follow: bool, issues: list):
-    """Candidate files under `root`: iterative (no recursion limit), each directory once."""
+    """(shown, absolute) path of each candidate file under `root`: iterative (no recursion limit),
+    each directory once. Shown paths start with `root` as given; absolute ones with its real path."""
     real_root = os.path.realpath(root)
     inside = real_root.rstrip(os.sep) + os.sep
     try:
@@ -134,9 +140,9 @@ def _walk(root: str, follow: bool, issues: list):
     except OSError:
         return
     seen = {(first.st_dev, first.st_ino)}
-    stack = [root]
+    stack = [(root, real_root)]
     while stack:
-        folder = stack.pop()
+        folder, real_folder = stack.pop()
         try:
             with os.scandir(folder) as entries:
                 found = list(entries)
@@ -167,29 +173,28 @@ def _walk(root: str, follow: bool, issues: list):
                     continue
                 if (info.st_dev, info.st_ino) not in seen:  # a link loop, or a folder reached twice
                     seen.add((info.st_dev, info.st_ino))
-                    stack.append(entry.path)
+                    stack.append((entry.path, os.path.join(real_folder, name)))
             else:
-                yield entry.path
+                yield entry.path, os.path.join(real_folder, name)
 
 
-def _add_file(path: str, sources: list, issues: list, limits: ZipLimits) -> None:
-    """A named file or one found in a folder (already past `is_ignored_name`)."""
+def _add_file(path: str, real: str, sources: list, issues: list, limits: ZipLimits) -> None:
+    """A named file or one found in a folder (already past `is_ignored_name`): `path` as shown, `real` absolute."""
     try:
-        info = os.stat(path)
+        info = os.stat(real)
     except OSError as exc:
         issues.append(LoadIssue(path, f"cannot read: {exc.strerror or exc}"))
         return
     if not stat.S_ISREG(info.st_mode):
         issues.append(LoadIssue(path, "not a regular file (a pipe, socket or device); not read"))
     elif path.lower().endswith(".zip"):
-        sources.extend(_zip_members(path, issues, limits))
+        sources.extend(_zip_members(path, real, issues, limits))
     else:
-        sources.append(Source(path, file=path, size=info.st_size, mtime_ns=info.st_mtime_ns, inode=info.st_ino,
+        sources.append(Source(path, file=real, size=info.st_size, mtime_ns=info.st_mtime_ns, inode=info.st_ino,
                               ctime_ns=info.st_ctime_ns))
 
 
-def _zip_members(archive: str, issues: list, limits: ZipLimits) -> list[Source]:
-    label = archive
+def _zip_members(label: str, archive: str, issues: list, limits: ZipLimits) -> list[Source]:
     try:
         with zipfile.ZipFile(archive) as zf:
             infos = zf.infolist()

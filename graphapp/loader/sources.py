@@ -25,10 +25,10 @@ import zipfile
 import zlib
 from contextvars import ContextVar
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
-from .frontmatter import MAX_FILE_BYTES
 from ..records import LoadIssue
+from .frontmatter import MAX_FILE_BYTES
 
 __all__ = ["Source", "ZipLimits", "find_sources", "sources_from_upload", "is_ignored_name", "FOLLOW_LINKS"]
 
@@ -95,8 +95,8 @@ def find_sources(paths, *, zip_limits: ZipLimits = ZipLimits(),
     follow = FOLLOW_LINKS.get() if follow_links is None else follow_links
     sources: list[Source] = []
     issues: list[LoadIssue] = []
-    for raw in paths:
-        raw = os.fspath(raw)
+    for given in paths:
+        raw = os.fspath(given)
         if os.path.isdir(raw):
             for shown, real in sorted(_walk(raw, follow, issues)):
                 _add_file(shown, real, sources, issues, zip_limits)

@@ -99,7 +99,8 @@ def _usable_folder(directory: Path) -> bool:
 def _read_trusted(path: Path) -> bytes | None:
     """The bytes of a cache file, if it exists and only this user could have written it."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+        # no symbolic link, and never block on a FIFO planted under the cache file's name
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return None
     with os.fdopen(fd, "rb") as handle:

@@ -287,8 +287,12 @@ def _valid_result(result) -> bool:
     article, issues = result
     if type(issues) is not list or any(type(issue) is not LoadIssue for issue in issues):
         return False
-    return article is None or (type(article) is Article and type(article.path) is str and type(article.story) is Story
-                               and type(article.related) is tuple and all(type(s) is Story for s in article.related))
+    if article is None:
+        return True
+    if type(article) is not Article or type(article.path) is not str or type(article.story) is not Story:
+        return False
+    related = article.related  # Stories shared between files: one check of each distinct one
+    return type(related) is tuple and (not related or {type(s) for s in related} == {Story})
 
 
 _ANSWER_COUNTS = ("files", "articles", "merged")

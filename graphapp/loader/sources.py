@@ -149,6 +149,7 @@ def _walk(root: str, follow: bool, issues: list):
         except OSError as exc:
             issues.append(LoadIssue(folder, f"cannot read folder: {exc.strerror or exc}", field="path"))
             continue
+        real_prefix = real_folder.rstrip(os.sep) + os.sep
         for entry in found:
             name = entry.name
             try:
@@ -156,9 +157,10 @@ def _walk(root: str, follow: bool, issues: list):
                 is_dir = entry.is_dir()  # follows a link
             except OSError:
                 link, is_dir = False, False
-            if is_dir and (name.startswith(".") or name == "__MACOSX"):
-                continue
-            if not is_dir and is_ignored_name(name):
+            if is_dir:
+                if name.startswith(".") or name == "__MACOSX":
+                    continue
+            elif is_ignored_name(name):
                 continue
             if link and not follow:
                 target = os.path.realpath(entry.path)
@@ -166,16 +168,16 @@ def _walk(root: str, follow: bool, issues: list):
                     issues.append(LoadIssue(entry.path, f"symbolic link to {target}, outside {root}; not followed "
                                             "(--follow-links follows it)", field="path"))
                     continue
-            if is_dir:
-                try:
-                    info = entry.stat()
-                except OSError:
-                    continue
-                if (info.st_dev, info.st_ino) not in seen:  # a link loop, or a folder reached twice
-                    seen.add((info.st_dev, info.st_ino))
-                    stack.append((entry.path, os.path.join(real_folder, name)))
-            else:
-                yield entry.path, os.path.join(real_folder, name)
+            if not is_dir:
+                yield entry.path, real_prefix + name
+                continue
+            try:
+                info = entry.stat()
+            except OSError:
+                continue
+            if (info.st_dev, info.st_ino) not in seen:  # a link loop, or a folder reached twice
+                seen.add((info.st_dev, info.st_ino))
+                stack.append((entry.path, real_prefix + name))
 
 
 def _add_file(path: str, real: str, sources: list, issues: list, limits: ZipLimits) -> None:

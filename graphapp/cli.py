@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import click
 
 from .errors import GraphappError, NothingLoadedError
 from .options import GROUPS, ViewOptions, parse_date, specs
+from .records import display_path
 
 __all__ = ["main", "cli"]
 
@@ -99,6 +101,15 @@ def _flag(key: str) -> str:
     return next(spec.cli for field, spec, _ in specs(GROUPS[group]) if field == name)
 
 
+def _follow_links(ctx, param, value):
+    """--follow-links: set for this command only (the loader reads it where the pipeline calls it)."""
+    if value:
+        from .loader.sources import FOLLOW_LINKS
+
+        token = FOLLOW_LINKS.set(True)
+        ctx.call_on_close(lambda: FOLLOW_LINKS.reset(token))
+
+
 def input_options(command):
     """Inputs and load options shared by every command that reads articles."""
     options = [
@@ -106,6 +117,8 @@ def input_options(command):
         click.option("--quiet", "-q", is_flag=True, help="No progress bar and no list of skipped files."),
         click.option("--verbose", "-v", is_flag=True, help="Also list every warning of the load report."),
         click.option("--no-cache", is_flag=True, help="Parse every file again; do not read or write the cache."),
+        click.option("--follow-links", is_flag=True, expose_value=False, callback=_follow_links,
+                     help="Also follow symbolic links that lead out of an input folder (skipped and listed otherwise)."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -128,6 +141,14 @@ def _progress_bar(quiet: bool):
     return bar, progress
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _json(value, **kwargs) -> str:
+    """JSON text that can always be written: a file name's undecodable bytes (lone surrogates) as \\udcXX."""
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False, **kwargs))
+
+
 def _where(issue: dict) -> str:
     where = issue["path"] + (f":{issue['line']}" if issue.get("line") is not None else "")
     return where + (f" [{issue['field']}]" if issue.get("field") else "")
@@ -137,10 +158,10 @@ def _show_problems(skipped: list[dict], warnings: list[dict], quiet: bool, verbo
     if quiet:
         return
     for issue in skipped:
-        click.echo(f"skipped: {_where(issue)}: {issue['reason']}", err=True)
+        click.echo(display_path(f"skipped: {_where(issue)}: {issue['reason']}"), err=True)
     if verbose:
         for issue in warnings:
-            click.echo(f"warning: {_where(issue)}: {issue['reason']}", err=True)
+            click.echo(display_path(f"warning: {_where(issue)}: {issue['reason']}"), err=True)
     elif warnings:
         click.echo(f"{len(warnings)} warnings (fields repaired or dropped, same URL with different titles); "
                    "--verbose lists them", err=True)
@@ -168,7 +189,7 @@ class GraphappGroup(click.Group):
         try:
             return super().invoke(ctx)
         except GraphappError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(display_path(f"Error: {exc}"), err=True)
             ctx.exit(1)
         except BrokenPipeError:
             ctx.exit(0)
@@ -201,7 +222,7 @@ def stats(as_json, paths, quiet, verbose, no_cache, **settings):
     _show_problems(result["skipped"], result["warnings"], quiet, verbose)
     result = {**result, "warnings": len(result["warnings"])}
     if as_json:
-        click.echo(json.dumps(result, ensure_ascii=False))
+        click.echo(_json(result))
         return
     width = max(len(k) for k in result)
     for key, value in result.items():
@@ -253,7 +274,7 @@ def clusters(top, fmt, paths, quiet, verbose, no_cache, **settings):
     result = _run(paths, options, quiet=quiet, verbose=verbose, no_cache=no_cache)
     found = result.clusters[:top]
     if fmt == "json":
-        click.echo(json.dumps(found, ensure_ascii=False, indent=1))
+        click.echo(_json(found, indent=1))
         return
     _emit(tables.clusters_table(found), fmt)
 
@@ -281,7 +302,39 @@ def export(output, fmt, paths, quiet, verbose, no_cache, **settings):
     except OSError as exc:
         raise GraphappError(f"cannot write {output}: {exc.strerror or exc}") from None
     if not quiet:
-        click.echo(f"wrote {output} ({fmt}, {len(data):,} bytes)", err=True)
+        click.echo(display_path(f"wrote {output} ({fmt}, {len(data):,} bytes)"), err=True)
+
+
+@cli.group("cache")
+def cache_group():
+    """The cache of parsed files and `stats` answers (GRAPHAPP_CACHE_DIR, capped by GRAPHAPP_CACHE_MAX_BYTES)."""
+
+
+@cache_group.command("info")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
+def cache_info(as_json):
+    """Where the cache is, what it holds and its size cap."""
+    from .loader.cache import cache_info as info_of
+
+    info = info_of()
+    if as_json:
+        click.echo(_json(info))
+        return
+    click.echo(display_path(f"{info['directory']}: {len(info['files'])} files, {info['total_bytes']:,} bytes "
+                            f"(cap {info['max_bytes']:,})"))
+    if info["problem"]:
+        click.echo(display_path(f"warning: the folder is {info['problem']}: graphapp does not use it"), err=True)
+    for entry in info["files"]:
+        click.echo(f"  {entry['last_used']}  {entry['bytes']:>14,}  {display_path(entry['name'])}")
+
+
+@cache_group.command("clear")
+def cache_clear():
+    """Delete every file graphapp cached (other files in the folder are left alone)."""
+    from .loader.cache import clear_cache
+
+    done = clear_cache()
+    click.echo(display_path(f"removed {done['removed']} files ({done['bytes']:,} bytes) from {done['directory']}"))
 
 
 # The project's .streamlit/config.toml is only read from the working directory: the launcher sets
@@ -311,7 +364,7 @@ def app(paths, port):
     if port:
         args += ["--server.port", str(port)]
     if paths:
-        os.environ["GRAPHAPP_PATHS"] = os.pathsep.join(os.path.abspath(p) for p in paths)
+        os.environ["GRAPHAPP_PATHS"] = os.pathsep.join(paths)  # as given: shown paths are never made absolute
     sys.argv = args
     sys.exit(streamlit_cli.main())
 
@@ -319,7 +372,7 @@ def app(paths, port):
 def _emit(frame, fmt: str) -> None:
     if fmt == "json":
         rows = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=1, allow_nan=False))
+        click.echo(_json(rows, indent=1, allow_nan=False))
     elif fmt == "csv":
         from .export import safe_csv
 
@@ -339,6 +392,22 @@ def _emit(frame, fmt: str) -> None:
 
 def main(args: list[str] | None = None) -> int:
     """Run the command line and return its exit code (never exits the process: see __main__)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        shown = warnings.showwarning
+
+        def one_line(message, category, filename, lineno, file=None, line=None):
+            if category.__name__ == "CacheWarning":  # the cache folder is not safe: say so in one line
+                click.echo(display_path(f"warning: {message}"), err=True)
+            else:
+                shown(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = one_line
+        return _main(args)
+
+
+def _main(args: list[str] | None) -> int:
     try:
         code = cli.main(args=args, prog_name="graphapp", standalone_mode=False)
     except click.exceptions.Exit as exc:

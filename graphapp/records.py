@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
 
-__all__ = ["STORY", "OUTLET", "RELATED", "PUBLISHED_BY", "outlet_node", "utc_text", "parse_utc", "Story", "Article", "LoadIssue", "Merge", "LoadReport", "ERROR", "WARNING", "kind_of"]
+__all__ = ["STORY", "OUTLET", "RELATED", "PUBLISHED_BY", "outlet_node", "utc_text", "parse_utc", "Story", "Article", "LoadIssue", "Merge", "LoadReport", "ERROR", "WARNING", "kind_of", "display_path"]
 
 ERROR = "error"
 WARNING = "warning"
@@ -128,3 +128,27 @@ def kind_of(value: object) -> str:
     if value is None:
         return "nothing"
     return "a " + type(value).__name__
+
+
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def display_path(text: str) -> str:
+    """A path (or a line naming paths) safe to print on a terminal: control characters, bidirectional
+    overrides and the surrogates that stand for undecodable bytes of a file name (`os.fsdecode`) are
+    shown escaped, e.g. `caf\\xe9 \\x1b[31m.md`, never sent raw; everything printable is kept."""
+    if text.isprintable():
+        return text
+    out = []
+    for char in text:
+        if char.isprintable():
+            out.append(char)
+        elif char in _NAMED_ESCAPES:
+            out.append(_NAMED_ESCAPES[char])
+        elif 0xDC80 <= (code := ord(char)) <= 0xDCFF:  # an undecodable byte of a file name
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif code <= 0xFF:
+            out.append(f"\\x{code:02x}")
+        else:
+            out.append(f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
+    return "".join(out)

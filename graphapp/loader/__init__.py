@@ -7,6 +7,7 @@ in parallel), `merge` (one story per canonical URL), `cache` (parsed files on di
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 from collections.abc import Iterable
@@ -16,7 +17,7 @@ from pathlib import Path
 from ..records import Article, LoadIssue, LoadReport
 from .cache import RecordCache, default_cache_dir
 from .merge import merge_duplicates
-from .parse import parse_source
+from .parse import parse_source, read_failed
 from .sources import Source, ZipLimits, find_sources, sources_from_upload
 from .workers import Progress, parse_all
 
@@ -44,17 +45,19 @@ def load(
     workers: int | None = None,
     progress: Progress | None = None,
     zip_limits: ZipLimits = ZipLimits(),
+    follow_links: bool | None = None,
 ) -> Corpus:
     """Read every article under `paths`. Bad files are reported, never raised.
 
-    `cache_dir=False` turns the on-disk cache off; None uses the default location.
+    `cache_dir=False` turns the on-disk cache off; None uses the default location. `follow_links`:
+    also follow symbolic links out of an input folder (see `sources`).
 
     >>> from graphapp import SEEDS
     >>> load([SEEDS], cache_dir=False)
     <Corpus: 1 articles from 1 files, 0 skipped, 0 merges, 0 warnings>
     """
     paths = [str(p) for p in paths]
-    sources, issues = find_sources(paths, zip_limits=zip_limits)
+    sources, issues = find_sources(paths, zip_limits=zip_limits, follow_links=follow_links)
     return load_sources(sources, issues, inputs=paths, cache_dir=cache_dir, workers=workers, progress=progress)
 
 
@@ -72,11 +75,11 @@ def load_sources(
     results: list = [None] * len(sources)
     todo = []
     for index, source in enumerate(sources):
-        cached = cache.get(source.path, source.size, source.mtime_ns) if cache and source.file else None
+        cached = cache.get(source.file, source.stamp) if cache and source.file else None
         if cached is None:
             todo.append(index)
         else:
-            results[index] = cached
+            results[index] = _shown_as(cached, source.path)
     done = len(sources) - len(todo)
     if progress:
         progress(done, len(sources))
@@ -84,10 +87,10 @@ def load_sources(
                                    total=len(sources)):
         results[index] = result
         source = sources[index]
-        if cache and source.file:
-            cache.put(source.path, source.size, source.mtime_ns, result)
+        if cache and source.file and not read_failed(result):
+            cache.put(source.file, source.stamp, result)
     if cache:
-        cache.keep_only({s.path for s in sources if s.file})
+        cache.keep_only({s.file for s in sources if s.file})
         cache.save()
 
     # files: every article candidate considered, including zip members refused before parsing
@@ -101,11 +104,22 @@ def load_sources(
     return Corpus(merge_duplicates(articles, report), report)
 
 
+def _shown_as(result: tuple, path: str) -> tuple:
+    """A cached parse result under the path shown this time (the cache is keyed by absolute path; the
+    same input may be given as `corpus`, then `./corpus/`)."""
+    article, issues = result
+    if (article.path if article is not None else issues[0].path if issues else path) == path:
+        return result
+    return (None if article is None else dataclasses.replace(article, path=path),
+            [dataclasses.replace(issue, path=path) for issue in issues])
+
+
 def fingerprint(sources: list[Source]) -> str | None:
-    """Identity of a set of input files by path, size and modification time; None for zip members."""
+    """Identity of a set of input files by shown and absolute path, size, modification time, inode and
+    change time (see `cache`); None for zip members."""
     digest = hashlib.sha256()
     for source in sources:
         if source.file is None:
             return None
-        digest.update(f"{source.path}\0{source.size}\0{source.mtime_ns}\n".encode("utf-8", "surrogateescape"))
+        digest.update(f"{source.path}\0{source.file}\0{source.size}\0{source.mtime_ns}\0{source.inode}\0{source.ctime_ns}\n".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()

@@ -47,6 +47,11 @@ def read_article(data: dict, path: str, shared: dict | None = None) -> tuple[Art
     """
     shared = {} if shared is None else shared
     issues = _Issues(path)
+    odd = [key for key in data if type(key) is not str]
+    if odd:  # `1:`, `null:`, `true:` beside the fields: never a field name, so never read
+        from .frontmatter import key_text
+
+        issues.warn("front matter", f"keys that are not text ignored: {', '.join(key_text(k) for k in odd)}")
     story = _story(data, issues, "", required=True)
     if story is None:
         return None, issues

@@ -21,7 +21,7 @@ import yaml_rs
 
 from ..records import kind_of
 
-__all__ = ["MAX_FILE_BYTES", "MAX_DEPTH", "FrontMatterError", "read_front_matter"]
+__all__ = ["MAX_FILE_BYTES", "MAX_DEPTH", "FrontMatterError", "read_front_matter", "OddKey", "key_text"]
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 20
@@ -260,6 +260,26 @@ def _strict_parse(block: str):
 _NO_KEY = object()
 
 
+class OddKey(tuple):
+    """A key that is not text and equals an earlier key of another type (`true:` after `1:`)."""
+
+    def __new__(cls, value):
+        return super().__new__(cls, (value,))
+
+
+def key_text(key) -> str:
+    """A mapping key as YAML wrote it, for messages: `null`, `true`, `1`, `2020-01-01`, `'text'`."""
+    if isinstance(key, OddKey):
+        key = key[0]
+    if key is None:
+        return "null"
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if isinstance(key, (date, datetime)):
+        return key.isoformat()
+    return repr(key)
+
+
 def _add(frame: list, value, line: int) -> None:
     container, key, key_lines = frame
     if isinstance(container, list):
@@ -269,9 +289,13 @@ def _add(frame: list, value, line: int) -> None:
             hash(value)
         except TypeError:
             raise FrontMatterError("a mapping key must be a scalar", line) from None
-        if value in key_lines:
-            raise FrontMatterError(f"duplicate key {value!r} on lines {key_lines[value]} and {line}", line, str(value))
-        key_lines[value] = line
+        # YAML keys 1, 1.0 and true are distinct, though equal in Python: duplicates are found by type and value
+        seen_as = (type(value), value)
+        if seen_as in key_lines:
+            raise FrontMatterError(f"duplicate key {key_text(value)} on lines {key_lines[seen_as]} and {line}", line, str(value))
+        key_lines[seen_as] = line
+        if value in container:  # an equal key of another type (true after 1): kept apart, and ignored like it
+            value = OddKey(value)
         frame[1] = value
     else:
         container[key] = value

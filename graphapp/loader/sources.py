@@ -3,6 +3,17 @@
 Zip members are read in memory under limits (entries, bytes per member whatever the header
 says, compression ratio, total bytes); unsafe or unreadable members become errors named
 `archive.zip!member.md`. Nothing is ever extracted to disk.
+
+Folders are walked without recursion (a folder nested thousands of levels deep is fine), each
+directory once (a link loop ends). A symbolic link whose target lies outside the input folder is
+not followed unless `follow_links` is true (the CLI's --follow-links); each one skipped is reported
+as a LoadIssue with field "path". Links that stay inside the folder are followed, and a folder
+reached twice is read once.
+
+A Source's `path` (what reports, graph attributes and exports show) is the input as the user gave
+it, joined with the path inside it (`./corpus/` gives `./corpus/a/b.md`), never made absolute; a
+zip member is `archive.zip!member`. Its `file` is the absolute path (under the input's real path)
+that is opened and that keys the cache.
 """
 
 from __future__ import annotations
@@ -12,13 +23,18 @@ import os
 import stat
 import zipfile
 import zlib
+from contextvars import ContextVar
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
-from .frontmatter import MAX_FILE_BYTES
 from ..records import LoadIssue
+from .frontmatter import MAX_FILE_BYTES
 
-__all__ = ["Source", "ZipLimits", "find_sources", "sources_from_upload", "is_ignored_name"]
+__all__ = ["Source", "ZipLimits", "find_sources", "sources_from_upload", "is_ignored_name", "FOLLOW_LINKS"]
+
+# What `find_sources(follow_links=None)` does: false unless a caller (the CLI's --follow-links) sets it
+# for the duration of one command; callers that can pass `follow_links` should pass it.
+FOLLOW_LINKS: ContextVar[bool] = ContextVar("graphapp_follow_links", default=False)
 
 _IGNORED_STEMS = {"readme", "license", "licence", "changelog", "contributing", "copying", "notice", "authors"}
 _IGNORED_SUFFIXES = {
@@ -36,11 +52,18 @@ _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, In
 class Source:
     """One article candidate: a file on disk (`file`) or a zip member already read (`data`)."""
 
-    path: str  # shown in reports; `archive.zip!member.md` for zip members
-    file: str | None = None
+    path: str  # shown in reports: the input as given + the path inside it; `archive.zip!member.md` for zip members
+    file: str | None = None  # absolute path, opened and used as the cache key
     size: int = 0
     mtime_ns: int = 0
     data: bytes | None = None
+    inode: int = 0
+    ctime_ns: int = 0  # changes on every write, rename or utime: `touch -r` and `cp -p` cannot fake it
+
+    @property
+    def stamp(self) -> tuple[int, int, int, int]:
+        """What identifies this version of the file: size, mtime, inode and ctime (see `cache`)."""
+        return (self.size, self.mtime_ns, self.inode, self.ctime_ns)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,17 +86,22 @@ def is_ignored_name(name: str) -> bool:
     return stem in _IGNORED_STEMS or suffix in _IGNORED_SUFFIXES
 
 
-def find_sources(paths, *, zip_limits: ZipLimits = ZipLimits()) -> tuple[list[Source], list[LoadIssue]]:
-    """All article candidates under `paths`, in a stable order, and the inputs that could not be read."""
+def find_sources(paths, *, zip_limits: ZipLimits = ZipLimits(),
+                 follow_links: bool | None = None) -> tuple[list[Source], list[LoadIssue]]:
+    """All article candidates under `paths`, in a stable order, and the inputs that could not be read.
+
+    `follow_links`: also follow symbolic links that lead out of an input folder (None: `FOLLOW_LINKS`).
+    """
+    follow = FOLLOW_LINKS.get() if follow_links is None else follow_links
     sources: list[Source] = []
     issues: list[LoadIssue] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            for child in sorted(_walk(path)):
-                _add_file(child, sources, issues, zip_limits)
-        elif path.exists():
-            _add_file(str(path), sources, issues, zip_limits)
+    for given in paths:
+        raw = os.fspath(given)
+        if os.path.isdir(raw):
+            for shown, real in sorted(_walk(raw, follow, issues)):
+                _add_file(shown, real, sources, issues, zip_limits)
+        elif os.path.exists(raw):
+            _add_file(raw, os.path.realpath(raw), sources, issues, zip_limits)
         else:
             issues.append(LoadIssue(str(raw), "no such file or folder", field="path"))
     return sources, issues
@@ -102,31 +130,73 @@ def sources_from_upload(name: str, data: bytes, *, zip_limits: ZipLimits = ZipLi
     return [Source(label, size=len(data), data=data)], issues
 
 
-def _walk(root: Path):
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if not d.startswith(".") and d != "__MACOSX"]
-        for name in files:
-            if not is_ignored_name(name):
-                yield os.path.join(folder, name)
-
-
-def _add_file(path: str, sources: list, issues: list, limits: ZipLimits) -> None:
-    """A named file or one found in a folder (already past `is_ignored_name`)."""
+def _walk(root: str, follow: bool, issues: list):
+    """(shown, absolute) path of each candidate file under `root`: iterative (no recursion limit),
+    each directory once. Shown paths start with `root` as given; absolute ones with its real path."""
+    real_root = os.path.realpath(root)
+    inside = real_root.rstrip(os.sep) + os.sep
     try:
-        info = os.stat(path)
+        first = os.stat(root)
+    except OSError:
+        return
+    seen = {(first.st_dev, first.st_ino)}
+    stack = [(root, real_root)]
+    while stack:
+        folder, real_folder = stack.pop()
+        try:
+            with os.scandir(folder) as entries:
+                found = list(entries)
+        except OSError as exc:
+            issues.append(LoadIssue(folder, f"cannot read folder: {exc.strerror or exc}", field="path"))
+            continue
+        real_prefix = real_folder.rstrip(os.sep) + os.sep
+        for entry in found:
+            name = entry.name
+            try:
+                link = entry.is_symlink()
+                is_dir = entry.is_dir()  # follows a link
+            except OSError:
+                link, is_dir = False, False
+            if is_dir:
+                if name.startswith(".") or name == "__MACOSX":
+                    continue
+            elif is_ignored_name(name):
+                continue
+            if link and not follow:
+                target = os.path.realpath(entry.path)
+                if target != real_root and not target.startswith(inside):
+                    issues.append(LoadIssue(entry.path, f"symbolic link to {target}, outside {root}; not followed "
+                                            "(--follow-links follows it)", field="path"))
+                    continue
+            if not is_dir:
+                yield entry.path, real_prefix + name
+                continue
+            try:
+                info = entry.stat()
+            except OSError:
+                continue
+            if (info.st_dev, info.st_ino) not in seen:  # a link loop, or a folder reached twice
+                seen.add((info.st_dev, info.st_ino))
+                stack.append((entry.path, real_prefix + name))
+
+
+def _add_file(path: str, real: str, sources: list, issues: list, limits: ZipLimits) -> None:
+    """A named file or one found in a folder (already past `is_ignored_name`): `path` as shown, `real` absolute."""
+    try:
+        info = os.stat(real)
     except OSError as exc:
         issues.append(LoadIssue(path, f"cannot read: {exc.strerror or exc}"))
         return
     if not stat.S_ISREG(info.st_mode):
         issues.append(LoadIssue(path, "not a regular file (a pipe, socket or device); not read"))
     elif path.lower().endswith(".zip"):
-        sources.extend(_zip_members(path, issues, limits))
+        sources.extend(_zip_members(path, real, issues, limits))
     else:
-        sources.append(Source(path, file=path, size=info.st_size, mtime_ns=info.st_mtime_ns))
+        sources.append(Source(path, file=real, size=info.st_size, mtime_ns=info.st_mtime_ns, inode=info.st_ino,
+                              ctime_ns=info.st_ctime_ns))
 
 
-def _zip_members(archive: str, issues: list, limits: ZipLimits) -> list[Source]:
-    label = archive
+def _zip_members(label: str, archive: str, issues: list, limits: ZipLimits) -> list[Source]:
     try:
         with zipfile.ZipFile(archive) as zf:
             infos = zf.infolist()

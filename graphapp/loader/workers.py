@@ -5,6 +5,13 @@ process (the CLI, a plain script) uses ``fork``: workers start at once and nothi
 so a script without a ``__main__`` guard works. A process with other threads (the Streamlit
 server, a notebook kernel) uses ``forkserver``: forking a threaded process can copy a lock held by
 another thread, and Python 3.12+ warns against it. Elsewhere ``spawn`` (``fork`` is unsafe on macOS).
+
+A worker never outlives the process that asked for it: a pool worker gets the call queue's pipe
+ends, both of them, so a parent killed with SIGKILL leaves it blocked forever on a queue nobody
+writes to (and its direct parent is the forkserver, not ours). So each worker starts a watchdog
+thread (`_watch_parent`) that waits on a pidfd of the loading process (polling it where pidfds
+do not exist) and exits the moment that process is gone, and on Linux also asks the kernel for
+SIGKILL when its direct parent dies (PR_SET_PDEATHSIG).
 """
 
 from __future__ import annotations
@@ -12,8 +19,11 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import select
+import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -39,6 +49,39 @@ def start_method() -> str:
 
 
 _WORKER_SHARED: dict = {}  # per worker process: related stories already read, reused across batches
+
+
+def _watch_parent(pid: int) -> None:
+    """Pool initializer: end this worker as soon as process `pid` (the one loading) is gone."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    try:
+        handle = os.pidfd_open(pid)
+    except ProcessLookupError:
+        os._exit(1)  # already gone
+    except (AttributeError, OSError):
+        handle = None
+
+    def watch() -> None:
+        if handle is not None:
+            select.select([handle], [], [])  # readable once the process has exited
+        else:
+            while True:
+                time.sleep(0.5)
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    break
+                except PermissionError:  # alive, another user's: cannot be ours, but keep waiting
+                    pass
+        os._exit(1)
+
+    threading.Thread(target=watch, name="graphapp-parent-watchdog", daemon=True).start()
 
 
 def _parse_batch(batch: list[Source]) -> list:
@@ -72,7 +115,7 @@ def parse_all(sources: list[Source], indexes: list[int], *, workers: int | None,
     context = multiprocessing.get_context(start_method())
     if context.get_start_method() == "forkserver":
         context.set_forkserver_preload([__name__])  # the helper imports the parser once, not each worker
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_watch_parent, initargs=(os.getpid(),)) as pool:
         futures = [(batch, pool.submit(_parse_batch, [s for _, s in batch])) for batch in batches]
         broken = False
         for batch, future in futures:

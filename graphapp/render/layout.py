@@ -19,7 +19,11 @@ def layout_positions(graph: nx.Graph, *, seed: int = 0, scale: float = 1000.0) -
     g = ig.Graph(n=len(nodes), edges=[(index[u], index[v]) for u, v in graph.edges() if u != v])
     rng = random.Random(seed)
     start = [(rng.uniform(-1, 1), rng.uniform(-1, 1)) for _ in nodes]
-    coords = g.layout_fruchterman_reingold(seed=start, niter=300, grid="nogrid" if len(nodes) < 1000 else "grid").coords
+    ig.set_random_number_generator(random.Random(seed))  # igraph draws from Python's global RNG otherwise
+    try:
+        coords = g.layout_fruchterman_reingold(seed=start, niter=300, grid="nogrid" if len(nodes) < 1000 else "grid").coords
+    finally:
+        ig.set_random_number_generator(random)
     xs, ys = [c[0] for c in coords], [c[1] for c in coords]
     span = max(max(xs) - min(xs), max(ys) - min(ys)) or 1.0
     cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2

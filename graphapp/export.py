@@ -486,6 +486,27 @@ def _clusters_csv(result: Result) -> bytes:
     return safe_csv(_clusters_frame(result))
 
 
+def _links_csv(result: Result) -> bytes:
+    """Every link inside a topic cluster or event and why it is there: for events the evidence the grouping
+    scored (similarity, score, related, listed_by), for topic clusters the related links between members."""
+    graph, relative = result.graph, _relativizer(result)
+    header = ["cluster", "a", "b", "a_title", "b_title", "similarity", "score", "related", "listed_by"]
+    rows = []
+    if result.options.level == "events":
+        for event in result.clusters:
+            for e in event["evidence"]:
+                rows.append([event["id"], e["a"], e["b"], graph.nodes[e["a"]].get("title"), graph.nodes[e["b"]].get("title"),
+                             e["similarity"], e["score"], e["related"], "; ".join(relative(p) for p in e["listed_by"])])
+    else:
+        cluster_of = {story: cluster["id"] for cluster in result.clusters for story in cluster["stories"]}
+        for u, v, data in graph.edges(data=True):
+            if data.get("kind") == "related" and u in cluster_of and cluster_of[u] == cluster_of.get(v):
+                rows.append([cluster_of[u], u, v, graph.nodes[u].get("title"), graph.nodes[v].get("title"), None, None,
+                             True, relative(data.get("listed_by"))])
+        rows.sort(key=lambda row: row[0])
+    return _table(header, rows)
+
+
 def _zip(members: dict[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -601,6 +622,9 @@ EXPORTERS: dict[str, Exporter] = {
         Exporter("nodes-csv", ".nodes.csv", "text/csv", "CSV table of nodes", _nodes_csv),
         Exporter("edges-csv", ".edges.csv", "text/csv", "CSV table of edges", _edges_csv),
         Exporter("clusters-csv", ".clusters.csv", "text/csv", "CSV table of the topic clusters or events", _clusters_csv),
+        Exporter("links-csv", ".links.csv", "text/csv",
+                 "CSV of the links inside each cluster or event, with why they link (similarity, score, listed_by)",
+                 _links_csv),
         Exporter("parquet", ".parquet.zip", "application/zip",
                  "Parquet tables nodes, edges and clusters, zipped (pandas, DuckDB, Spark)", _parquet),
         Exporter("html", ".html", "text/html", "standalone interactive network page (works offline)", _html),
@@ -617,7 +641,7 @@ def format_for_path(path: str | Path) -> str:
         if name.endswith(exporter.suffix):
             return exporter.name
     if name.endswith(".csv"):
-        raise ValueError("a .csv name is ambiguous: use NAME.nodes.csv, NAME.edges.csv, NAME.clusters.csv, "
+        raise ValueError("a .csv name is ambiguous: use NAME.nodes.csv, NAME.edges.csv, NAME.clusters.csv, NAME.links.csv, "
                          "or NAME.zip for nodes and edges")
     known = ", ".join(sorted({e.suffix for e in EXPORTERS.values()}))
     raise ValueError(f"cannot tell the format from {Path(path).name!r}; use --format or one of: {known}")

@@ -255,6 +255,18 @@ def test_clusters_csv_is_the_clusters_table(events_result):
     assert [int(r["id"]) for r in rows] == [e["id"] for e in events_result.clusters]
 
 
+def test_links_csv_says_why_stories_are_linked(events_result, seed_result):
+    rows = list(csv.DictReader(io.StringIO(export_bytes(events_result, "links-csv").decode())))
+    evidence = events_result.clusters[0]["evidence"]
+    assert {(r["a"], r["b"]) for r in rows} == {(e["a"], e["b"]) for e in evidence}
+    assert all(r["similarity"] and r["score"] and r["cluster"] == str(events_result.clusters[0]["id"]) for r in rows)
+    listed = [r["listed_by"] for r in rows if r["related"] == "True"]
+    assert listed and all(p.endswith("c.md") and not os.path.isabs(p) for p in listed)
+    topics = list(csv.DictReader(io.StringIO(export_bytes(seed_result, "links-csv").decode())))
+    related = sum(1 for *_, k in seed_result.graph.edges(data="kind") if k == "related")
+    assert len(topics) == related and {r["cluster"] for r in topics} == {"1"}
+
+
 def test_csv_cells_cannot_run_as_formulas(evil_result):
     text = export_bytes(evil_result, "nodes-csv").decode()
     cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
@@ -369,7 +381,7 @@ def test_svg_has_title_legend_and_labels(evil_result, seed_result):
 @pytest.mark.parametrize(("name", "fmt"), [("g.graphml", "graphml"), ("g.gexf", "gexf"), ("g.json", "json"),
                                            ("g.nx.json", "json-networkx"), ("g.cyjs", "cyjs"), ("g.zip", "csv"),
                                            ("g.nodes.csv", "nodes-csv"), ("g.edges.csv", "edges-csv"),
-                                           ("g.clusters.csv", "clusters-csv"), ("g.parquet.zip", "parquet"),
+                                           ("g.clusters.csv", "clusters-csv"), ("g.links.csv", "links-csv"), ("g.parquet.zip", "parquet"),
                                            ("g.html", "html"), ("G.PNG", "png"), ("g.svg", "svg")])
 def test_format_from_suffix(name, fmt):
     assert format_for_path(name) == fmt

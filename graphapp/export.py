@@ -641,8 +641,8 @@ def format_for_path(path: str | Path) -> str:
         if name.endswith(exporter.suffix):
             return exporter.name
     if name.endswith(".csv"):
-        raise ValueError("a .csv name is ambiguous: use NAME.nodes.csv, NAME.edges.csv, NAME.clusters.csv, NAME.links.csv, "
-                         "or NAME.zip for nodes and edges")
+        raise ValueError("a .csv name is ambiguous: use NAME.nodes.csv, NAME.edges.csv, or NAME.zip for both "
+                         "(cluster tables: NAME.clusters.csv, NAME.links.csv)")
     known = ", ".join(sorted({e.suffix for e in EXPORTERS.values()}))
     raise ValueError(f"cannot tell the format from {Path(path).name!r}; use --format or one of: {known}")
 

@@ -228,25 +228,48 @@ def drawing(result: Result):
 
 def _spread(graph: nx.DiGraph, overview: dict, clusters: list) -> dict:
     """Every node placed from an overview's positions: a cluster's stories on a sunflower disc around the
-    cluster's node (area in proportion to its size), drawn outlets where they are, the rest on a ring outside."""
-    golden = math.pi * (3 - math.sqrt(5))
+    cluster's node (area in proportion to its size), drawn outlets where they are, other outlets at the middle
+    of their placed stories, stories of no cluster around their outlet, anything left on a ring outside."""
+    from .build import OUTLET, outlet_node
+
     positions: dict[str, tuple[float, float]] = {}
+
+    def disc(members: list[str], cx: float, cy: float, step: float) -> None:
+        for i, node in enumerate(members):
+            r = step * math.sqrt(i + 0.5)
+            positions[node] = (cx + r * math.cos(i * _GOLDEN), cy + r * math.sin(i * _GOLDEN))
+
     for cluster in clusters:
         cx, cy = overview.get(f"cluster:{cluster['id']}", (0.0, 0.0))
-        members = [s for s in cluster["stories"] if s in graph and s not in positions]
-        radius = 4.0 * math.sqrt(len(members))
-        for i, story in enumerate(members):
-            r = radius * math.sqrt((i + 0.5) / len(members))
-            positions[story] = (cx + r * math.cos(i * golden), cy + r * math.sin(i * golden))
+        disc([s for s in cluster["stories"] if s in graph and s not in positions], cx, cy, 3.0)
     for node in graph:
         if node not in positions and node in overview:
             positions[node] = overview[node]
+    kinds = dict(graph.nodes(data="kind"))
+    own: dict[str, list[str]] = {}
+    for node, data in graph.nodes(data=True):
+        if kinds[node] != OUTLET and data.get("outlet"):
+            own.setdefault(outlet_node(data["outlet"]), []).append(node)
+    for outlet in sorted(n for n in graph if kinds[n] == OUTLET and n not in positions):
+        placed = [positions[s] for s in own.get(outlet, []) if s in positions]
+        if placed:
+            positions[outlet] = (sum(x for x, _ in placed) / len(placed) + 2.0, sum(y for _, y in placed) / len(placed) + 2.0)
+    for outlet, stories in sorted(own.items()):
+        if outlet in positions:
+            rest = [s for s in stories if s not in positions]
+            disc(rest, *positions[outlet], 3.0)
+            for node in rest:  # not on top of the outlet itself
+                x, y = positions[node]
+                positions[node] = (x + 6.0, y)
     rest = sorted(node for node in graph if node not in positions)
     extent = max((max(abs(x), abs(y)) for x, y in positions.values()), default=0.0) + 60.0
     for i, node in enumerate(rest):
         r = math.sqrt(extent**2 + i * 64.0)
-        positions[node] = (r * math.cos(i * golden), r * math.sin(i * golden))
+        positions[node] = (r * math.cos(i * _GOLDEN), r * math.sin(i * _GOLDEN))
     return positions
+
+
+_GOLDEN = math.pi * (3 - math.sqrt(5))
 
 
 # ---------------------------------------------------------------------------------------------------

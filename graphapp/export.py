@@ -180,10 +180,10 @@ def _relativizer(result: Result) -> Callable[[str], str]:
     for given in inputs:
         if not given:
             continue
-        for root in {os.path.abspath(given), given.rstrip("/\\") or given}:
+        for root in dict.fromkeys([os.path.abspath(given), given.rstrip("/\\") or given]):  # ordered, no repeat
             parent = os.path.dirname(root.rstrip("/\\"))
             roots.append((root.rstrip("/\\"), parent))
-    roots.sort(key=lambda r: -len(r[0]))  # the deepest input first
+    roots.sort(key=lambda r: (-len(r[0]), r[0]))  # the deepest input first
 
     def one(path: str) -> str:
         for root, parent in roots:

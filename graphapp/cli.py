@@ -282,27 +282,42 @@ def clusters(top, fmt, paths, quiet, verbose, no_cache, **settings):
 @cli.command()
 @input_options
 @settings_options("filters", "view", "topics", "events")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True), help="File to write.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+              help="File to write; - writes to stdout (then --format is needed).")
 @click.option("--format", "fmt", default=None, help="Export format (default: from the file name).")
 def export(output, fmt, paths, quiet, verbose, no_cache, **settings):
-    """Write the view (filters, level, focus, colours, seed) as GraphML, GEXF, JSON, CSV, HTML or PNG."""
+    """Write the view (filters, level, focus, colours, seed) as GraphML, GEXF, JSON, Cytoscape JSON, CSV, Parquet,
+    HTML, PNG or SVG. The input `-` reads one article file or one zip from stdin."""
     from .export import EXPORTERS, export_bytes, format_for_path
 
     if fmt is None:
+        if output == "-":
+            raise click.UsageError(f"-o - writes to stdout: say which format with --format ({', '.join(EXPORTERS)})")
         try:
             fmt = format_for_path(output)
         except ValueError as exc:
             raise click.UsageError(str(exc)) from None
     elif fmt not in EXPORTERS:
         raise click.UsageError(f"unknown format {fmt!r}; choose from {', '.join(EXPORTERS)}")
-    result = _run(paths, view_options(settings), quiet=quiet, verbose=verbose, no_cache=no_cache)
+    options = view_options(settings)
+    if "-" in paths:
+        if len(paths) > 1:
+            raise click.UsageError("- (stdin) must be the only input")
+        result = _run_stdin(options, quiet=quiet, verbose=verbose)
+    else:
+        result = _run(paths, options, quiet=quiet, verbose=verbose, no_cache=no_cache)
     data = export_bytes(result, fmt)
-    try:
-        Path(output).write_bytes(data)
-    except OSError as exc:
-        raise GraphappError(f"cannot write {output}: {exc.strerror or exc}") from None
+    if output == "-":
+        stream = click.get_binary_stream("stdout")
+        stream.write(data)
+        stream.flush()
+    else:
+        try:
+            Path(output).write_bytes(data)
+        except OSError as exc:
+            raise GraphappError(f"cannot write {output}: {exc.strerror or exc}") from None
     if not quiet:
-        click.echo(display_path(f"wrote {output} ({fmt}, {len(data):,} bytes)"), err=True)
+        click.echo(display_path(f"wrote {output if output != '-' else 'stdout'} ({fmt}, {len(data):,} bytes)"), err=True)
 
 
 @cli.group("cache")
@@ -335,6 +350,18 @@ def cache_clear():
 
     done = clear_cache()
     click.echo(display_path(f"removed {done['removed']} files ({done['bytes']:,} bytes) from {done['directory']}"))
+
+
+def _run_stdin(options: ViewOptions, *, quiet: bool, verbose: bool):
+    """The view of one article file or one zip read from stdin (in memory, under the upload limits)."""
+    from .pipeline import issue_dict, open_uploads, run
+
+    data = sys.stdin.buffer.read()
+    name = "stdin.zip" if data[:4] == b"PK\x03\x04" else "stdin.md"
+    dataset = open_uploads([(name, data)])
+    report = dataset.report
+    _show_problems([issue_dict(i) for i in report.skipped], [issue_dict(i) for i in report.warnings], quiet, verbose)
+    return run(dataset, options)
 
 
 # The project's .streamlit/config.toml is only read from the working directory: the launcher sets

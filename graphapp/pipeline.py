@@ -201,17 +201,26 @@ class Result:
         return values
 
     def title(self) -> str:
-        """One line saying what this view shows: corpus, stories, level, filters and focus."""
+        """One line saying what this view shows: corpus, stories, filters, level, focus and seed."""
         options, filters = self.options, self.options.filters
-        parts = [f"graphapp · {self.dataset.label}", f"{len(self.resolved.stories):,} stories", f"{options.level}"]
-        for name, value in (("since", filters.since and filters.since.date()), ("until", filters.until and filters.until.date()),
-                            ("outlets", ", ".join(filters.outlets)), ("topics", ", ".join(filters.topics)),
-                            ("min quality", filters.min_quality), ("title has", filters.text)):
-            if value not in (None, ""):
-                parts.append(f"{name} {value}")
-        if options.focus_key:
-            parts.append(f"{options.focus} {options.focus_id}")
-        return " · ".join(parts)
+        parts = []
+        if filters.since:
+            parts.append(f"since {filters.since.date().isoformat()}")
+        if filters.until:
+            parts.append(f"until {filters.until.date().isoformat()}")
+        if filters.outlets:
+            parts.append("outlets " + ", ".join(filters.outlets))
+        if filters.topics:
+            parts.append("topics " + ", ".join(filters.topics))
+        if filters.min_quality is not None:
+            parts.append(f"quality ≥ {filters.min_quality}")
+        if filters.text.strip():
+            parts.append(f"title contains {filters.text.strip()!r}")
+        shown = "; ".join(parts) if parts else "no filter"
+        level = "events" if options.level == "events" else f"topic clusters ({options.topics.method})"
+        focus = f", drawn: {options.focus} {options.focus_id}" if options.focus_key else ""
+        return (f"{self.dataset.label}: {len(self.resolved.stories):,} stories, {shown}, {len(self.clusters):,} {level}"
+                f"{focus}, seed {options.seed}")
 
     @cached_property
     def network(self):

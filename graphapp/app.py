@@ -153,6 +153,7 @@ def sidebar(dataset: Dataset) -> ViewOptions:
 
 
 def render_network(dataset: Dataset, options: ViewOptions, result: Result) -> None:
+    """The network tab: colour, size and drill-down controls, the sigma.js view and the click panel."""
     left, middle, right = st.columns(3)
     named = {name: (spec, default) for name, spec, default in specs(ViewOptions)}
     color_by = setting_widget(left, *named["color_by"])

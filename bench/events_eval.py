@@ -33,7 +33,6 @@ from itertools import combinations
 from pathlib import Path
 
 import yaml
-
 from _util import corpus
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,7 +42,6 @@ from graphapp.build import build_graph  # noqa: E402
 from graphapp.events import EventSettings, event_clusters  # noqa: E402
 from graphapp.loader import load  # noqa: E402
 from graphapp.urls import canonical_url  # noqa: E402
-
 
 EVENTS_DIR = ROOT / "tests" / "data" / "events"
 TUNE_BEFORE = "2021-01-01"  # azure-events.yaml events dated before this are the tuning split
@@ -109,10 +107,11 @@ def scores(predicted: dict[str, str], gold: dict[str, str]) -> dict:
 
 def baseline(graph, threshold=0.2, window=72.0) -> dict[str, str]:
     """TF-IDF cosine of title+excerpt >= 0.2 within 72 hours, then connected components."""
-    import networkx as nx
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    import numpy as np
     from datetime import datetime
+
+    import networkx as nx
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
     keys = [n for n, d in graph.nodes(data=True) if d.get("kind") == "story" and d.get("title")]
     docs = [f"{graph.nodes[k]['title']} {graph.nodes[k].get('excerpt', '')}" for k in keys]
@@ -281,7 +280,7 @@ def errors(graphs: dict) -> None:
                 continue
             print(f"-- {event['id']}: {len(members)} stories in {len(parts)} predicted group(s)")
             if len(parts) > 1:
-                for number, (cluster, stories) in enumerate(sorted(parts.items(), key=lambda kv: -len(kv[1])), 1):
+                for number, (_cluster, stories) in enumerate(sorted(parts.items(), key=lambda kv: -len(kv[1])), 1):
                     for s in stories:
                         print(f"     part {number}: {title(s)}")
             for s in wrong:

@@ -214,10 +214,11 @@ def fmt(values: list[float]) -> str:
 def azure_payload() -> dict:
     import tarfile
 
-    from graphapp.analyze import coverage_clusters
-    from graphapp.build import build_graph
     from graphapp.load import load
     from graphapp.network.convert import graph_payload
+
+    from graphapp.analyze import coverage_clusters
+    from graphapp.build import build_graph
     from graphapp.render import layout_positions, node_styles
 
     shared = Path(os.environ.get("GRAPHAPP_SHARED", ROOT.parent / "shared"))
@@ -244,9 +245,9 @@ def main() -> None:
     parser.add_argument("--streamlit", action="store_true")
     parser.add_argument("--azure", action="store_true")
     args = parser.parse_args()
-    from playwright.sync_api import sync_playwright
-
     import json
+
+    from playwright.sync_api import sync_playwright
 
     work = Path(tempfile.mkdtemp(prefix="graphapp-network-bench-"))
     with sync_playwright() as p:

@@ -2,10 +2,10 @@
 
 import networkx as nx
 import pytest
-
 from conftest import write
-from graphapp.build import build_graph, resolve_stories
+
 from graphapp.analyze import summary
+from graphapp.build import build_graph, resolve_stories
 from graphapp.loader import load
 
 

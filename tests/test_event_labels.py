@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import CORPORA, DATA
 
 EVENTS = DATA / "events"

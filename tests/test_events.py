@@ -8,8 +8,8 @@ from pathlib import Path
 import networkx as nx
 import pytest
 from click.testing import CliRunner
+from conftest import DATA, SCHEMAS, result_of, write
 
-from conftest import result_of, DATA, SCHEMAS, write
 from graphapp.build import build_graph
 from graphapp.cli import cli
 from graphapp.events import EventSettings, event_clusters, link_evidence, with_similarity_edges

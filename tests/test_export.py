@@ -15,8 +15,8 @@ from pathlib import Path
 import igraph as ig
 import networkx as nx
 import pytest
-
 from conftest import ROOT, SCHEMAS, result_of, write
+
 from graphapp.export import EXPORTERS, export_bytes, export_table, format_for_path, xml_id
 
 EVIL_TITLE = '<img src=x onerror="window.__pwned=1"> href =SUM(1+1) "quoted" & <MSFT.O>'
@@ -138,7 +138,7 @@ def test_graphml_round_trip_networkx_and_igraph(seed_result, tmp_path):
     assert_same_graph(seed_result, nodes, {(key[u], key[v], d["kind"]) for u, v, d in back.edges(data=True)})
     colors = export_table(seed_result).colors
     for node, data in nodes.items():
-        assert "#%02x%02x%02x" % (data["r"], data["g"], data["b"]) == colors[node]
+        assert "#{:02x}{:02x}{:02x}".format(data["r"], data["g"], data["b"]) == colors[node]
         assert all(isinstance(data[k], float) for k in ("x", "y", "size"))
     g = ig.Graph.Read_GraphML(str(tmp_path / "g.graphml"))
     assert g.vcount() == seed_result.graph.number_of_nodes() and g.ecount() == seed_result.graph.number_of_edges()
@@ -182,7 +182,7 @@ def test_gexf_has_viz_and_times_for_gephi(seed_result):
         row = table.nodes[key]
         assert node.get("label") == row["label"]
         color = node.find("g:color", GEXF_NS)
-        assert "#%02x%02x%02x" % tuple(int(color.get(c)) for c in "rgb") == table.colors[key]
+        assert "#{:02x}{:02x}{:02x}".format(*tuple(int(color.get(c)) for c in "rgb")) == table.colors[key]
         position = node.find("g:position", GEXF_NS)
         assert (float(position.get("x")), float(position.get("y"))) == (row["x"], row["y"])
         assert float(node.find("g:size", GEXF_NS).get("value")) == row["size"]

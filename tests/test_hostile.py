@@ -20,7 +20,7 @@ import sys
 import tempfile
 import textwrap
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from functools import cache
 from pathlib import Path
 
@@ -424,7 +424,7 @@ WEIRD = [
     "https://x.example/a", "http://www.x.example/a?id=1", " ", "---", "...", "- x", "# c", "%YAML 1.1", "\t", "a: b: c",
     "\u202e", "\ufeff", "\ufffe", "\x85", "\u2028", "9" * 400,
 ]
-ZONES = [None, timezone.utc, timezone(timedelta(hours=-1)), timezone(timedelta(hours=14))]
+ZONES = [None, UTC, timezone(timedelta(hours=-1)), timezone(timedelta(hours=14))]
 KEYS = st.one_of(st.sampled_from(FIELDS), st.text(max_size=8))
 SCALARS = st.one_of(
     st.none(), st.booleans(), st.integers(), st.integers(min_value=-10**40, max_value=10**40),

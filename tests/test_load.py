@@ -7,14 +7,15 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import DATA, write
-import graphapp.loader as loader
-from graphapp.loader import frontmatter
-from graphapp.loader import load, parse_source
-from graphapp.loader.sources import Source
 
-from graphapp.loader import workers  # noqa: E402
+from graphapp.loader import (
+    frontmatter,
+    load,
+    parse_source,
+    workers,  # noqa: E402
+)
+from graphapp.loader.sources import Source
 
 _REAL_PARSE_BATCH = workers._parse_batch
 GOLDEN = sorted(p for p in (DATA / "golden").iterdir() if not p.name.endswith(".expected.json"))

@@ -19,11 +19,13 @@ import pickle
 import stat
 import tempfile
 import warnings
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 __all__ = ["default_cache_dir", "RecordCache", "ResultCache", "CacheWarning", "max_cache_bytes", "cache_info", "clear_cache",
            "enforce_limit"]
+
+import contextlib
 
 from ..records import Article, LoadIssue, Story
 
@@ -89,10 +91,8 @@ def _usable_folder(directory: Path) -> bool:
         _refuse(f"cache folder {directory} is {problem}; the cache is not used (fix its owner and mode, or set GRAPHAPP_CACHE_DIR)")
         return False
     if info.st_mode & 0o077:  # made by an older graphapp with the default umask: make it private
-        try:
+        with contextlib.suppress(OSError):
             os.chmod(directory, 0o700)
-        except OSError:
-            pass
     return True
 
 
@@ -171,7 +171,7 @@ def cache_info(directory: str | os.PathLike | None = None) -> dict:
     except OSError:
         problem = None
     files = [{"name": name, "bytes": info.st_size,
-              "last_used": datetime.fromtimestamp(info.st_mtime, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+              "last_used": datetime.fromtimestamp(info.st_mtime, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
              for name, info in sorted(_our_files(directory), key=lambda item: item[1].st_mtime_ns, reverse=True)]
     return {"directory": str(directory), "exists": directory.is_dir(), "problem": problem, "files": files,
             "total_bytes": sum(f["bytes"] for f in files), "max_bytes": max_cache_bytes()}
@@ -193,10 +193,8 @@ def clear_cache(directory: str | os.PathLike | None = None) -> dict:
 
 def _touch(path: Path) -> None:
     """Mark a cache file as just used (its mtime orders the least-recently-used eviction)."""
-    try:
+    with contextlib.suppress(OSError):
         os.utime(path)
-    except OSError:
-        pass
 
 
 def _input_digest(inputs, code: str) -> str:
@@ -328,8 +326,6 @@ def _write_atomically(path: Path, data: bytes) -> None:
         return
     finally:
         if tmp is not None:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(tmp)
-            except OSError:
-                pass
     enforce_limit(path.parent, keep=path)

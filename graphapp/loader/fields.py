@@ -8,7 +8,7 @@ written (`<`, `&` and quotes are real title text); escaping is the renderer's jo
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 from ..records import ERROR, WARNING, Article, LoadIssue, Story, kind_of
 from ..urls import canonical_url, outlet_domain, url_problem
@@ -194,7 +194,7 @@ def _published(value, where: str, issues: _Issues) -> datetime | None:
         return None
     field = where + "publishedDateTime"
     if type(value) is date:
-        value = datetime.combine(value, time(), timezone.utc)
+        value = datetime.combine(value, time(), UTC)
     elif isinstance(value, str):
         try:
             value = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
@@ -205,7 +205,7 @@ def _published(value, where: str, issues: _Issues) -> datetime | None:
         issues.warn(field, f"expected a date and time, got {kind_of(value)}; dropped")
         return None
     try:
-        value = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     except OverflowError:
         issues.warn(field, f"date {value.isoformat()} is out of range in UTC; dropped")
         return None

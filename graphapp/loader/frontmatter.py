@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import yaml
 import yaml_rs
@@ -333,4 +333,4 @@ def _timestamp(text: str):
         value = datetime.fromisoformat(re.sub(r"[ \t]+", " ", text).replace("t", "T").replace("Z", "+00:00"))
     except ValueError:
         return text  # an impossible date stays text; the field reader reports it
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

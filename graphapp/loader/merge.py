@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ..records import WARNING, Article, LoadIssue, LoadReport, Merge
 
 __all__ = ["merge_duplicates"]
 
-_OLDEST = datetime.min.replace(tzinfo=timezone.utc)
+_OLDEST = datetime.min.replace(tzinfo=UTC)
 
 
 def merge_duplicates(articles: list[Article], report: LoadReport) -> list[Article]:

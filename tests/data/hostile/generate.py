@@ -298,7 +298,7 @@ def _zip_cases() -> dict[str, tuple[bytes, dict]]:
     words = random.Random(11)
     excerpt = "excerpt: " + " ".join(f"w{words.randrange(10**6)}" for _ in range(300))
     data = bytearray(_zip([_good(name), ("broken.md", _article("zip-corrupt-member-data-broken", excerpt).encode())]))
-    for central, local, member in _central_entries(bytes(data)):
+    for _central, local, member in _central_entries(bytes(data)):
         if member == "broken.md":
             name_len, extra_len = struct.unpack_from("<HH", data, local + 26)
             start = local + 30 + name_len + extra_len

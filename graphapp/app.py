@@ -175,7 +175,8 @@ def render_network(dataset: Dataset, options: ViewOptions, result: Result) -> No
         radius = setting_widget(st, *named["radius"])
     shown = options.replace(color_by=color_by, size_by=size_by, focus=focus, focus_id=focus_id or "", radius=radius)
     data, note, overview = cached_view(dataset.key, shown, result)
-    (st.warning if overview else st.info)(inert(note))
+    if overview:  # the drawing states its note; an overview is worth a warning as well
+        st.warning(inert(note))
     drawing, panel = st.columns([3, 1])
     with drawing:
         picked = network_component(data, height=680, key="network")

@@ -80,9 +80,11 @@ def _undirected_edges(graph: nx.DiGraph) -> int:
     return len({(u, v) if u < v else (v, u) for u, v in graph.edges()})
 
 
-def _positions(graph: nx.DiGraph, clusters: list[dict], seed: int) -> dict:
-    """One force layout for a small view; for a large one each cluster apart, packed on a spiral."""
-    if graph.number_of_nodes() <= FORCE_LAYOUT_NODES:
+def _positions(graph: nx.DiGraph, clusters: list[dict], seed: int, *, grouped: bool = False) -> dict:
+    """One force layout for a small view; for a large one, or a drill-down (`grouped`), each cluster's
+    stories apart from the others and the outlets in a disc of their own, packed on a spiral, so that
+    the stories of a tightly linked cluster are spread out instead of stacked among their outlets."""
+    if graph.number_of_nodes() <= FORCE_LAYOUT_NODES and not grouped:
         return layout_positions(graph, seed=seed)
     groups = [[s for s in cluster["stories"] if s in graph] for cluster in clusters]
     outlets = sorted((n for n, k in graph.nodes(data="kind") if k == OUTLET), key=lambda n: (-graph.nodes[n].get("stories", 0), n))
@@ -140,7 +142,8 @@ def network_view(
         part, note = focus_graph(graph, focus, clusters)
         style = node_styles(part, color_by=color_by, clusters=clusters, size_by=size_by, size_label=size_label)
         focal = {focus[1]} if focus[0] == "story" else {outlet_node(focus[1])} if focus[0] == "outlet" else set()
-        return NetworkView(part, style, _positions(part, clusters, seed), note, focal=frozenset(focal & set(part)))
+        return NetworkView(part, style, _positions(part, clusters, seed, grouped=True), note,
+                           focal=frozenset(focal & set(part)))
     if graph.number_of_nodes() <= OVERVIEW_NODES and _undirected_edges(graph) <= OVERVIEW_EDGES:
         style = node_styles(graph, color_by=color_by, clusters=clusters, size_by=size_by, size_label=size_label)
         stories = sum(1 for _, k in graph.nodes(data="kind") if k == STORY)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import altair as alt
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from graphapp import SEEDS, coverage, tables
 from graphapp.events import link_evidence
@@ -154,7 +155,10 @@ def _forget(keys) -> None:
     for key in keys:
         st.session_state.pop(key, None)
         if key in st.query_params:
-            del st.query_params[key]
+            try:
+                del st.query_params[key]
+            except StreamlitAPIException:  # bound to a widget: the widget, back at its default, rewrites it
+                pass
 
 
 def _reset_for(dataset: Dataset) -> None:

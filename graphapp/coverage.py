@@ -167,6 +167,9 @@ def coverage_caption(frame: pd.DataFrame, cluster: dict) -> str:
     if date_only:
         parts.append(f"{date_only} carry a date without a time (published exactly 00:00 UTC), drawn as hollow "
                      "squares: their true time is unknown within that day, so their delay is approximate.")
+    first = frame[frame["mark"] == "first story"]
+    if len(first) and bool(first["date_only"].iloc[0]):
+        parts.append("The first story has a date without a time, so who was first is uncertain.")
     if outside:
         parts.append(f"{outside} are outside the current filters (faded).")
     return " ".join(parts)

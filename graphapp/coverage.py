@@ -162,16 +162,17 @@ def coverage_caption(frame: pd.DataFrame, cluster: dict) -> str:
     parts = [f"{len(frame)} stories from {frame['outlet'].nunique()} outlets, each outlet on one row in the order of "
              "its first story; the label is its delay after the first story."]
     if copies:
-        parts.append(f"{copies} are syndicated copies of another story here (near-identical text), drawn as crosses; "
-                     "they do not count as independent coverage.")
+        parts.append(f"{copies} {'is a syndicated copy' if copies == 1 else 'are syndicated copies'} of another story "
+                     "here (near-identical text), drawn as a hollow cross; copies do not count as independent coverage.")
     if date_only:
-        parts.append(f"{date_only} carry a date without a time (published exactly 00:00 UTC), drawn as hollow "
-                     "squares: their true time is unknown within that day, so their delay is approximate.")
+        parts.append(f"{date_only} {'carries' if date_only == 1 else 'carry'} a date without a time (published exactly "
+                     "00:00 UTC), drawn as a hollow square: the true time is unknown within that day, so the delay is "
+                     "approximate.")
     first = frame[frame["mark"] == "first story"]
     if len(first) and bool(first["date_only"].iloc[0]):
         parts.append("The first story has a date without a time, so who was first is uncertain.")
     if outside:
-        parts.append(f"{outside} are outside the current filters (faded).")
+        parts.append(f"{outside} {'is' if outside == 1 else 'are'} outside the current filters (faded).")
     return " ".join(parts)
 
 
@@ -186,8 +187,13 @@ def coverage_chart(frame: pd.DataFrame):
     dated["shown"] = dated["in_filter"].map({True: "yes", False: "no (outside the filters)"})
     y = alt.Y("outlet:N", sort=outlets, title=None, axis=alt.Axis(labelLimit=220))
     span = (dated["when"].max() - dated["when"].min()) if len(dated) else pd.Timedelta(0)
-    time_format = "%b %d %H:%M" if span <= pd.Timedelta(days=3) else "%b %d, %Y"
-    x = alt.X("when:T", title="published (UTC)", axis=alt.Axis(format=time_format, labelAngle=0, tickCount=8))
+    if span <= pd.Timedelta(days=2):
+        axis = alt.Axis(format="%b %d %H:%M", labelAngle=0, tickCount=8)
+    elif span <= pd.Timedelta(days=60):
+        axis = alt.Axis(format="%b %d", labelAngle=0, tickCount={"interval": "day", "step": max(1, span.days // 10)})
+    else:
+        axis = time_axis(dated["when"])
+    x = alt.X("when:T", title="published (UTC)", axis=axis)
     shapes = alt.Scale(domain=list(MARKS), range=["diamond", "circle", "cross", "square"])
     colors = alt.Scale(domain=list(MARKS), range=["#d62728", "#1f77b4", "#7f7f7f", "#ff7f0e"])
     points = alt.Chart(dated).mark_point(size=110, strokeWidth=2).encode(

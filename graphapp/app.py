@@ -431,7 +431,7 @@ def render_timeline(result: Result) -> None:
     st.text("Stories published (filtered)")
     st.altair_chart(volume, width="stretch", key="volume_chart")
     if result.options.level == "events" and result.clusters:
-        st.text("Spread of the 30 largest events: first to last story")
+        st.text("Spread of the 30 largest events: each story at its delay after the event's first story")
         st.altair_chart(coverage.spread_chart(result.cluster_graph, result.clusters[:30]), width="stretch",
                         key="spread_chart")
     elif result.clusters:

@@ -339,14 +339,16 @@ def matrix_chart(frame: pd.DataFrame, events: list, outlets: list):
     import altair as alt
 
     base = alt.Chart(frame[frame["covered"]])
-    x = alt.X("event:N", sort=events, title="events, in time order", axis=alt.Axis(labelAngle=-40, labelLimit=240))
-    y = alt.Y("outlet:N", sort=outlets, title="outlets, most events first")
+    x = alt.X("event:N", sort=events, title="events, in time order", scale=alt.Scale(domain=events),
+              axis=alt.Axis(labelAngle=-90, labelLimit=260, labelOverlap=False))
+    y = alt.Y("outlet:N", sort=outlets, title="outlets, most events first", scale=alt.Scale(domain=outlets),
+              axis=alt.Axis(labelOverlap=False, labelLimit=200))
     cells = base.mark_rect().encode(
         x=x, y=y, color=alt.Color("lag_hours:Q", scale=alt.Scale(scheme="oranges", type="symlog"),
                                   title="hours after the first"),
         tooltip=["outlet", "event", alt.Tooltip("cell:N", title="delay")])
     firsts = base.transform_filter("datum.cell == 'first'").mark_text(text="1st", fontSize=10, color="black").encode(x=x, y=y)
-    return (cells + firsts).properties(height=max(200, 20 * len(outlets)))
+    return (cells + firsts).properties(height=max(200, 22 * len(outlets)))
 
 
 def time_axis(times) -> "alt.Axis":
@@ -384,32 +386,36 @@ def volume_chart(graph: nx.DiGraph):
 
 
 def spread_chart(graph: nx.DiGraph, events: list[dict]):
-    """Per event: a bar from its first to its last story and a tick per story, events in time order."""
+    """Per event (in time order, its start date in the label): a tick per story at its delay after the event's
+    first story, and a bar from first to last, so spreads compare at a glance whatever the corpus span."""
     import altair as alt
 
     spans, ticks = [], []
     for event in events:
         if not event["first_published"]:
             continue
-        label = f"{event['id']}: {event['label'][:60]}"
-        spans.append({"event": label, "first": pd.Timestamp(event["first_published"]).tz_localize(None),
-                      "last": pd.Timestamp(event["last_published"]).tz_localize(None), "stories": event["size"],
-                      "outlets": event["outlet_count"], "first_outlet": event["first_outlet"]})
+        label = f"{event['first_published'][:10]} · {event['id']}: {event['label'][:55]}"
+        last = tables_hours(event["first_published"], event["last_published"]) / 24
+        spans.append({"event": label, "start": 0.0, "days": round(last, 2), "stories": event["size"],
+                      "outlets": event["outlet_count"], "first_outlet": event["first_outlet"], "first": event["first_published"]})
         for story in event["stories"]:
             published = graph.nodes[story].get("published")
             if published:
-                ticks.append({"event": label, "when": pd.Timestamp(published).tz_localize(None),
-                              "outlet": graph.nodes[story]["outlet"]})
+                ticks.append({"event": label, "days": round(tables_hours(event["first_published"], published) / 24, 3),
+                              "outlet": graph.nodes[story]["outlet"], "title": graph.nodes[story].get("title") or story})
     span_frame, tick_frame = pd.DataFrame(spans), pd.DataFrame(ticks)
     if span_frame.empty:
         return alt.Chart(pd.DataFrame({"x": []})).mark_point()
     order = span_frame.sort_values("first")["event"].tolist()
-    axis = time_axis(pd.concat([span_frame["first"], span_frame["last"]]))
-    y = alt.Y("event:N", sort=order, title=None, axis=alt.Axis(labelLimit=320))
-    bars = alt.Chart(span_frame).mark_rule(strokeWidth=6, opacity=0.45).encode(
-        x=alt.X("first:T", axis=axis), x2="last:T", y=y,
-        tooltip=["event", alt.Tooltip("first:T", format="%Y-%m-%d %H:%M"), alt.Tooltip("last:T", format="%Y-%m-%d %H:%M"),
-                 "stories:Q", "outlets:Q", "first_outlet:N"])
+    y = alt.Y("event:N", sort=order, title=None, axis=alt.Axis(labelLimit=360, labelOverlap=False))
+    x = alt.X("start:Q", title="days after the event's first story")
+    bars = alt.Chart(span_frame).mark_bar(height=8, opacity=0.35).encode(
+        x=x, x2="days:Q", y=y, tooltip=["event", alt.Tooltip("days:Q", title="spread (days)"), "stories:Q", "outlets:Q",
+                                       alt.Tooltip("first_outlet:N", title="first")])
     marks = alt.Chart(tick_frame).mark_tick(thickness=1.5, size=12, color="black").encode(
-        x="when:T", y=y, tooltip=["event", "outlet", alt.Tooltip("when:T", format="%Y-%m-%d %H:%M")])
+        x=alt.X("days:Q"), y=y, tooltip=["outlet", "title", alt.Tooltip("days:Q", title="days after the first", format=".2f")])
     return (bars + marks).properties(height=max(160, 22 * len(order)))
+
+
+def tables_hours(start: str, end: str) -> float:
+    return (parse_utc(end) - parse_utc(start)).total_seconds() / 3600

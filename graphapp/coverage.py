@@ -348,7 +348,7 @@ def matrix_chart(frame: pd.DataFrame, events: list, outlets: list):
                                   title="hours after the first"),
         tooltip=["outlet", "event", alt.Tooltip("cell:N", title="delay")])
     firsts = base.transform_filter("datum.cell == 'first'").mark_text(text="1st", fontSize=10, color="black").encode(x=x, y=y)
-    return (cells + firsts).properties(height=max(200, 22 * len(outlets)))
+    return (cells + firsts).properties(height=22 * len(outlets) + 280)  # the page fits axes in: room for the labels
 
 
 def time_axis(times) -> "alt.Axis":

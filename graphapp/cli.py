@@ -263,10 +263,14 @@ def clusters(kinds_file, top, fmt, paths, quiet, verbose, no_cache, **settings):
     found = result.clusters[:top]
     if not found and options.level == "topics" and (reason := topics_empty_reason(result.dataset)):
         click.echo(reason.replace("use the events level instead", "run with --level events (the default)"), err=True)
+    from .coverage import independent_outlets, outlet_kinds
+
+    kinds = outlet_kinds(options.outlet_kinds)
     if fmt == "json":
+        found = [{**c, "independent": independent_outlets(result.cluster_graph, c, kinds)} for c in found]
         click.echo(json.dumps(found, ensure_ascii=False, indent=1))
         return
-    _emit(tables.clusters_table(found), fmt)
+    _emit(tables.clusters_table(found, result.cluster_graph, kinds), fmt)
 
 
 @cli.command()

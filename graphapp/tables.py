@@ -42,8 +42,18 @@ def _hours_between(start: str | None, end: str | None) -> float | None:
     return (parse_utc(end) - parse_utc(start)).total_seconds() / 3600
 
 
-def clusters_table(clusters: list) -> pd.DataFrame:
-    """One row per cluster: size, outlets, who was first and the others' lags, dates, quality."""
+def clusters_table(clusters: list, graph: nx.DiGraph | None = None, kinds: dict[str, str] | None = None) -> pd.DataFrame:
+    """One row per cluster: size, outlets, who was first and the others' lags, dates, quality. Given the graph and
+    outlet kinds, `independent` (after `outlet_count`) counts independent outlets with a story that is not a copy."""
+    frame = _clusters_frame(clusters)
+    if graph is not None and kinds is not None:
+        from .coverage import independent_outlets
+
+        frame.insert(4, "independent", [len(independent_outlets(graph, c, kinds)) for c in clusters])
+    return frame
+
+
+def _clusters_frame(clusters: list) -> pd.DataFrame:
     rows = []
     for c in clusters:
         span = _hours_between(c["first_published"], c["last_published"])

@@ -49,6 +49,16 @@ def test_topics_on_files_without_related_links_say_why_and_point_to_events(tmp_p
     assert "list no related stories" in result.stderr and "--level events (the default)" in result.stderr
 
 
+def test_outlet_kinds_of_your_own_change_the_independent_count(tmp_path):
+    (before,) = json.loads(run("clusters", SEEDS, "--format", "json").stdout)
+    kinds = tmp_path / "kinds.csv"
+    kinds.write_text("domain,kind\ncnet.com,wire\n")
+    (after,) = json.loads(run("clusters", SEEDS, "--format", "json", "--outlet-kinds", kinds).stdout)
+    assert "cnet.com" in before["independent"] and after["independent"] == [o for o in before["independent"] if o != "cnet.com"]
+    table = run("clusters", SEEDS, "--format", "csv", "--outlet-kinds", kinds).stdout.splitlines()
+    assert table[0].startswith("id,label,size,outlet_count,independent,")
+
+
 def test_clusters_json_has_the_documented_fields():
     result = run("clusters", SEEDS, "--format", "json", "--level", "topics")
     (cluster,) = json.loads(result.stdout)

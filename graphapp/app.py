@@ -494,4 +494,7 @@ def main() -> None:
                 render()
 
 
-main()
+# Streamlit runs this script as __main__; the loader's worker processes (forkserver) import the parent's main
+# module again as __mp_main__, and must not run the app (and its whole load and clustering) each.
+if __name__ == "__main__":
+    main()

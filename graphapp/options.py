@@ -176,7 +176,7 @@ class ViewOptions:
                           choices=(1, 2))
     watch: tuple[str, ...] = setting((), "view", "watch", "Watch list",
                                      "Outlets whose coverage the event page checks (empty: the most active "
-                                     "independent outlets).", widget="multiselect")
+                                     "independent outlets).", widget="multiselect", cli=None)
     # extra outlet kinds (domain, kind) on top of graphapp/data/outlet_kinds.csv: the user's own CSV, read by
     # the CLI's --outlet-kinds and the app's uploader (not a widget or URL key of its own)
     outlet_kinds: tuple[tuple[str, str], ...] = ()

@@ -347,3 +347,19 @@ def test_outlet_kinds_csv_ships_as_package_data():
     assert resources.files("graphapp").joinpath("data/outlet_kinds.csv").is_file()
     project = tomllib.loads((Path(APP).parents[1] / "pyproject.toml").read_text())
     assert "data/*" in project["tool"]["setuptools"]["package-data"]["graphapp"]
+
+
+def test_time_axes_read_at_the_data_scale():
+    import pandas as pd
+
+    from graphapp import coverage
+
+    seed_days = coverage.time_axis(pd.to_datetime(["2020-06-09", "2020-06-11"], utc=True)).to_dict()
+    assert seed_days["tickCount"] == {"interval": "day", "step": 1} and seed_days["format"] == "%b %d"
+    years = coverage.time_axis(pd.to_datetime(["2019-08-19", "2024-04-11"], utc=True)).to_dict()
+    assert years["tickCount"] == {"interval": "year", "step": 1} and years["format"] == "%Y"
+
+
+def test_timeline_shows_each_events_spread(app):
+    at = app(tab="Timeline")
+    assert len(at.get("vega_lite_chart")) == 2  # stories per day, then the events' spread

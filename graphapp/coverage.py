@@ -193,7 +193,7 @@ def coverage_chart(frame: pd.DataFrame):
         axis = alt.Axis(format="%b %d", labelAngle=0, tickCount={"interval": "day", "step": max(1, span.days // 10)})
     else:
         axis = time_axis(dated["when"])
-    x = alt.X("when:T", title="published (UTC)", axis=axis)
+    x = alt.X("when:T", title="published (UTC)", axis=axis, scale=alt.Scale(padding=12))
     shapes = alt.Scale(domain=list(MARKS), range=["diamond", "circle", "cross", "square"])
     colors = alt.Scale(domain=list(MARKS), range=["#d62728", "#1f77b4", "#7f7f7f", "#ff7f0e"])
     points = alt.Chart(dated).mark_point(size=110, strokeWidth=2).encode(
@@ -209,7 +209,7 @@ def coverage_chart(frame: pd.DataFrame):
                  alt.Tooltip("copy_of:N", title="copy of"), alt.Tooltip("shown:N", title="passes the filters")])
     firsts = dated.sort_values("published").drop_duplicates("outlet")
     labels = alt.Chart(firsts).mark_text(align="left", dx=10, fontSize=11).encode(x=x, y=y, text="outlet_lag:N")
-    height = max(120, 24 * len(outlets) + 40)
+    height = 26 * len(outlets) + 150  # the page fits axis, title and legend inside this height: room for them
     return (points + labels).properties(height=height)
 
 

@@ -320,7 +320,7 @@ def test_the_coverage_chart_is_drawn_for_small_and_large_events(app, tmp_path, s
     if size > 3:
         assert "syndicated copy" in marks and sum(row["date_only"] for row in rows) == 2
         captions = " ".join(c.value for c in at.main.caption)
-        assert "syndicated copies" in captions and "without a time" in captions
+        assert "is a syndicated copy" in captions and "without a time" in captions
     stories = at.main.dataframe[1].value
     assert list(stories["published"]) == sorted(stories["published"])
 

@@ -284,6 +284,11 @@ def choose_cluster(result: Result) -> dict | None:
         for cluster in result.dataset.clusters(result.options):
             every.setdefault(cluster["id"], {**cluster, **hidden})
     wanted = st.query_params.get("cluster")
+    filters_now = repr(result.options.filters)
+    if st.session_state.get("_filters_seen", filters_now) != filters_now and clusters and wanted not in map(str, shown):
+        wanted = None  # the user changed the filters and they hide the chosen one: show the first they match
+        st.session_state["cluster_choice"] = None
+    st.session_state["_filters_seen"] = filters_now
     if wanted is not None:
         number = int(wanted) if wanted.strip().isdigit() else None
         if number not in every:

@@ -363,3 +363,13 @@ def test_time_axes_read_at_the_data_scale():
 def test_timeline_shows_each_events_spread(app):
     at = app(tab="Timeline")
     assert len(at.get("vega_lite_chart")) == 2  # stories per day, then the events' spread
+
+
+def test_a_search_that_hides_the_chosen_event_opens_the_first_it_shows(app, tmp_path):
+    _two_events(tmp_path)
+    at = app(paths=[tmp_path], tab="Clusters", cluster="2")
+    assert at.selectbox(key="cluster_choice").value == 2
+    first_words = at.main.dataframe[0].value.set_index("id")["label"][1].split()[0]
+    at.sidebar.text_input(key="q").input(first_words).run()
+    assert at.selectbox(key="cluster_choice").value == 1 and at.query_params["cluster"] == "1"
+    assert not at.main.warning

@@ -339,7 +339,7 @@ def matrix_chart(frame: pd.DataFrame, events: list, outlets: list):
     import altair as alt
 
     base = alt.Chart(frame[frame["covered"]])
-    x = alt.X("event:N", sort=events, title="events, in time order", scale=alt.Scale(domain=events),
+    x = alt.X("event:N", sort=events, title=None, scale=alt.Scale(domain=events),  # the caption says: in time order
               axis=alt.Axis(labelAngle=-90, labelLimit=260, labelOverlap=False))
     y = alt.Y("outlet:N", sort=outlets, title="outlets, most events first", scale=alt.Scale(domain=outlets),
               axis=alt.Axis(labelOverlap=False, labelLimit=200))

@@ -89,13 +89,20 @@ class Dataset:
         """Topics or events of everything loaded, for the clustering settings of `options` (its filters and view
         options play no part): computed once per dataset and settings, then shared. Never change what it returns."""
         key = cluster_key(options)
-        with _CLUSTERS_LOCK:  # one computation per key even when several sessions ask at once
+        with _CLUSTERS_LOCK:
             memo = self.__dict__.setdefault("_clusters", {})
-            if key not in memo:
+            locks = self.__dict__.setdefault("_cluster_locks", {})
+            lock = locks.setdefault(key, threading.Lock())
+        with lock:  # one computation per key when several sessions ask at once; other keys are not held up
+            if key in memo:
+                return memo[key]
+            found = find_clusters(self.graph, options)
+            with _CLUSTERS_LOCK:
                 while len(memo) >= _CLUSTERS_KEPT:
-                    del memo[next(iter(memo))]
-                memo[key] = find_clusters(self.graph, options)
-            return memo[key]
+                    locks.pop(oldest := next(iter(memo)), None)
+                    del memo[oldest]
+                memo[key] = found
+            return found
 
 
 _CLUSTERS_LOCK = threading.Lock()

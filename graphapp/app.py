@@ -4,43 +4,77 @@ Run: `graphapp app [PATH...]` or `streamlit run graphapp/app.py -- [PATH...]`. T
 setting are generated from `graphapp.options` and bound to the URL, so a link reproduces the view.
 Every article string reaching the page goes through st.text / st.dataframe (no Markdown) or the
 escaped network HTML.
+
+Events and topics are found once on everything loaded (per dataset and settings); the filters only
+choose which are shown, each one whole. The chosen cluster is kept in the URL by its id (`?cluster=7`).
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import threading
 from functools import partial
 from pathlib import Path
 
 import altair as alt
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
-from graphapp import SEEDS, tables
+from graphapp import SEEDS, coverage, tables
 from graphapp.events import link_evidence
 from graphapp.export import EXPORTERS, export_bytes, safe_csv
 from graphapp.options import EventSettings, Filters, TopicSettings, ViewOptions, specs
-from graphapp.pipeline import UPLOAD_MAX_BYTES, UPLOAD_MAX_FILES, Dataset, Result, open_paths, open_uploads
+from graphapp.pipeline import (UPLOAD_MAX_BYTES, UPLOAD_MAX_FILES, Dataset, Result, open_paths, open_uploads,
+                               topics_empty_reason)
 from graphapp.network import network_component
 from graphapp.render import inert, safe_link, view_payload
 from graphapp.views import outlet_network
 
 TABS = ["Network", "Clusters", "Rankings", "Outlets", "Timeline", "Export"]
+# widget and URL keys that belong to one dataset: a new dataset starts without them
+DATASET_KEYS = ("dates", "outlet", "topic", "min_quality", "q", "cluster", "cluster_choice", "watch", "why_a", "why_b")
+# keys that name a cluster: meaningless at another level
+SELECTION_KEYS = ("cluster", "cluster_choice", "why_a", "why_b")
 
 
-@st.cache_resource(show_spinner="Reading and parsing the article files (later loads of the same files use the cache)…", max_entries=8)
-def cached_dataset(paths: tuple[str, ...]) -> Dataset:
-    """The dataset of these input paths, parsed once and shared by every session."""
-    return open_paths(paths)
+@st.cache_resource(show_spinner=False)
+def _loaded() -> tuple[dict, threading.Lock]:
+    """Datasets loaded so far, shared by every session (most recent last), and the lock of their loading.
+
+    Not an st.cache_resource per dataset: the loading draws a progress bar, and a cached function may not
+    draw into a block made outside it."""
+    return {}, threading.Lock()
 
 
-@st.cache_resource(show_spinner="Reading the uploaded files…", max_entries=4)
-def cached_upload(digest: str, _files: tuple) -> Dataset:
-    """The dataset of one set of uploaded files (keyed by their digest), shared by sessions."""
-    return open_uploads(list(_files))
+DATASETS_KEPT = 8
 
 
-@st.cache_resource(show_spinner="Finding clusters and ranks…", max_entries=32)
+def load_once(key: str, what: str, load) -> Dataset:
+    """The dataset under `key`, loaded on first use by `load(progress)` while a progress bar counts the files."""
+    store, lock = _loaded()
+    with lock:  # one load of one input at a time, whichever session asked first
+        if key in store:
+            store[key] = store.pop(key)  # most recently used last
+            return store[key]
+        holder = st.sidebar.empty()
+
+        def progress(done: int, total: int) -> None:
+            holder.progress(done / total if total else 1.0, text=f"{what}: {done:,} of {total:,} files read and parsed")
+
+        progress(0, 0)
+        try:
+            dataset = load(progress)
+        finally:
+            holder.empty()
+        while len(store) >= DATASETS_KEPT:
+            del store[next(iter(store))]
+        store[key] = dataset
+        return dataset
+
+
+@st.cache_resource(show_spinner="Finding events or topics on everything loaded (once per data and settings)…",
+                   max_entries=32)
 def cached_result(dataset_key: str, options: ViewOptions, _dataset: Dataset) -> Result:
     """The analysis of one set of options; shared by sessions and never changed."""
     return Result(_dataset, options)
@@ -71,6 +105,12 @@ def input_paths() -> tuple[str, ...]:
     return (str(SEEDS),)
 
 
+def _paths_dataset() -> Dataset:
+    paths = input_paths()
+    return load_once("paths:" + "\n".join(paths), "Reading the article files (the cache makes later loads fast)",
+                     lambda progress: open_paths(paths, progress=progress))
+
+
 def choose_dataset() -> Dataset:
     """The folders given on the command line, or what the user uploaded."""
     uploads = st.sidebar.file_uploader(
@@ -81,27 +121,31 @@ def choose_dataset() -> Dataset:
         if len(uploads) > UPLOAD_MAX_FILES or total > UPLOAD_MAX_BYTES:
             st.sidebar.error(f"Too much at once: {len(uploads)} files, {total / 1e6:.0f} MB (at most "
                              f"{UPLOAD_MAX_FILES} files and {UPLOAD_MAX_BYTES / 1e6:.0f} MB). Showing the default data.")
-            return cached_dataset(input_paths())
+            return _paths_dataset()
         files = tuple((f.name, f.getvalue()) for f in uploads)
         digest = "|".join(f"{name}:{len(data)}:{hash(data)}" for name, data in files)
-        return cached_upload(digest, files)
-    return cached_dataset(input_paths())
+        return load_once("upload:" + digest, "Reading the uploaded files",
+                         lambda progress: open_uploads(list(files), progress=progress))
+    return _paths_dataset()
 
 
-def setting_widget(where, spec, default, *, choices=None):
+def setting_widget(where, spec, default, *, choices=None, on_change=None):
     """The widget a setting's Spec asks for, bound to its URL key."""
-    common = {"key": spec.query, "bind": "query-params", "help": spec.help}
+    common = {"key": spec.query, "bind": "query-params", "help": spec.help, "on_change": on_change}
     if spec.widget == "slider":
         return where.slider(spec.label, spec.low, spec.high, default, spec.step, **common)
     if spec.widget == "number":
         return where.number_input(spec.label, min_value=int(spec.low), max_value=int(spec.high), value=default,
                                   step=int(spec.step), **common)
     if spec.widget == "radio":
-        return where.radio(spec.label, list(spec.choices), horizontal=True, **common)
+        return where.radio(spec.label, list(spec.choices), index=list(spec.choices).index(default), horizontal=True,
+                           **common)
     if spec.widget == "select":
         return where.selectbox(spec.label, list(spec.choices), **common)
     if spec.widget == "multiselect":
         return tuple(where.multiselect(spec.label, choices or [], placeholder="all", **common))
+    if spec.widget == "toggle":
+        return where.toggle(spec.label, value=default, **common)
     return where.text_input(spec.label, **common).strip()
 
 
@@ -110,8 +154,45 @@ def settings_widgets(where, cls, *, skip=()) -> dict:
     return {name: setting_widget(where, spec, default) for name, spec, default in specs(cls) if name not in skip}
 
 
+def _forget(keys) -> None:
+    """Drop widget state and URL keys, so their widgets start again from their defaults."""
+    for key in keys:
+        st.session_state.pop(key, None)
+        if key in st.query_params:
+            try:
+                del st.query_params[key]
+            except StreamlitAPIException:  # bound to a widget: the widget, back at its default, rewrites it
+                pass
+
+
+def _reset_for(dataset: Dataset) -> None:
+    """A dataset other than the one this session last showed: its filters, choices and watch list start afresh
+    (the old date range would hide every story of a new upload; old outlets and ids mean nothing here)."""
+    seen = st.session_state.get("_dataset_key")
+    if seen is not None and seen != dataset.key:
+        _forget(DATASET_KEYS)
+    st.session_state["_dataset_key"] = dataset.key
+
+
+def _level_changed() -> None:
+    _forget(SELECTION_KEYS)
+
+
+def outlet_kinds_widget() -> tuple[tuple[str, str], ...]:
+    """The user's own outlet-kinds CSV (domain,kind), added to the bundled table."""
+    with st.sidebar.expander("Outlet kinds"):
+        st.caption("Wire services, press-release sites, aggregators and a company's own site do not count as "
+                   "independent coverage. The bundled table lists common ones; add a CSV (domain,kind) of your own.")
+        upload = st.file_uploader("Your outlet kinds (CSV)", type=["csv"], key="kinds_file")
+        extra = coverage.read_kinds_csv(upload.getvalue()) if upload else ()
+        kinds = coverage.outlet_kinds(extra)
+        st.dataframe(tables.kinds_table(kinds, extra), hide_index=True, key="kinds_table", height=180)
+    return extra
+
+
 def sidebar(dataset: Dataset) -> ViewOptions:
     """Loaded-data summary, load report, filters and clustering settings; all mirrored in the URL."""
+    _reset_for(dataset)
     side = st.sidebar
     counts = dataset.counts
     side.caption(f"{counts['files']:,} files · {counts['stories']:,} stories · {counts['outlets']:,} outlets · "
@@ -126,6 +207,7 @@ def sidebar(dataset: Dataset) -> ViewOptions:
         if not report.issues and not report.merges:
             st.text("Every file loaded cleanly.")
     side.header("Filters")
+    side.caption("Filters choose which events are shown; each event is shown whole.")
     first_day, last_day = dataset.days
     dates = ()
     if first_day:
@@ -139,17 +221,22 @@ def sidebar(dataset: Dataset) -> ViewOptions:
     text = setting_widget(side, *specs_of["text"])
     filters = Filters.from_days(None if since == first_day else since, None if until == last_day else until,
                                 outlets=outlets, topics=topics, min_quality=min_quality or None, text=text)
+    named = {name: (spec, default) for name, spec, default in specs(ViewOptions)}
     with side.expander("Clustering"):
-        view = {name: setting_widget(st, spec, default) for name, spec, default in specs(ViewOptions)
-                if name in ("level", "seed")}
-        if view["level"] == "topics":
+        level = setting_widget(st, *named["level"], on_change=_level_changed)
+        if st.session_state.get("_level_seen", level) != level:  # also when the level came from a new URL
+            _forget(SELECTION_KEYS)
+        st.session_state["_level_seen"] = level
+        recluster = setting_widget(st, *named["recluster"])
+        seed = setting_widget(st, *named["seed"])
+        if level == "topics":
             topic = settings_widgets(st, TopicSettings)
             event = {}
         else:
             topic = {}
             event = settings_widgets(st, EventSettings)
-    return ViewOptions(filters=filters, topics=TopicSettings(**topic), events=EventSettings(**event), level=view["level"],
-                       seed=int(view["seed"]))
+    return ViewOptions(filters=filters, topics=TopicSettings(**topic), events=EventSettings(**event), level=level,
+                       seed=int(seed), recluster=bool(recluster))
 
 
 def render_network(dataset: Dataset, options: ViewOptions, result: Result) -> None:
@@ -215,64 +302,176 @@ def render_node_panel(result: Result, node: str | None) -> None:
     st.button("Show neighbourhood", key="neighbourhood", on_click=_show_neighbourhood, args=(node,))
 
 
-def render_clusters(dataset: Dataset, options: ViewOptions, result: Result) -> None:
-    """Clusters tab: the cluster table, one cluster's stories and lags, coverage gaps and link evidence."""
+
+
+def _noun(level: str) -> str:
+    return "event" if level == "events" else "topic"
+
+
+def _store_cluster_choice() -> None:
+    chosen = st.session_state.get("cluster_choice")
+    if chosen is None:
+        st.query_params.pop("cluster", None)
+    else:
+        st.query_params["cluster"] = str(chosen)
+
+
+def choose_cluster(result: Result) -> dict | None:
+    """The cluster the URL names by id (`?cluster=7`), else the largest shown; an id that does not exist is said so,
+    never silently replaced. A cluster the filters hide can still be opened by its id (it is shown whole)."""
     clusters = result.clusters
+    noun = _noun(result.options.level)
+    shown = {c["id"]: c for c in clusters}
+    every = dict(shown)
+    if not result.reclustered:
+        hidden = {"matched": []} if result.options.filters.active else {}
+        for cluster in result.dataset.clusters(result.options):
+            every.setdefault(cluster["id"], {**cluster, **hidden})
+    wanted = st.query_params.get("cluster")
+    filters_now = repr(result.options.filters)
+    if st.session_state.get("_filters_seen", filters_now) != filters_now and clusters and wanted not in map(str, shown):
+        wanted = None  # the user changed the filters and they hide the chosen one: show the first they match
+        st.session_state["cluster_choice"] = None
+    st.session_state["_filters_seen"] = filters_now
+    if wanted is not None:
+        number = int(wanted) if wanted.strip().isdigit() else None
+        if number not in every:
+            st.error(f"There is no {noun} {wanted!r} in this data with these settings ({len(every):,} {noun}s, "
+                     f"numbered 1 to {len(every):,}). Choose one below.")
+            st.session_state["cluster_choice"] = None
+        else:
+            st.session_state["cluster_choice"] = number
+            if number not in shown:
+                st.warning(f"{noun.title()} {number} has no story that passes the filters; it is shown whole anyway.")
+    elif st.session_state.get("cluster_choice") not in shown and clusters:
+        st.session_state["cluster_choice"] = clusters[0]["id"]
+        st.query_params["cluster"] = str(clusters[0]["id"])
+    options = list(shown)
+    chosen = st.session_state.get("cluster_choice")
+    if chosen is not None and chosen not in shown:
+        options.append(chosen)
+    labels = {i: f"{i}: {every[i]['label'][:90]} ({every[i]['size']} stories, {every[i]['outlet_count']} outlets)"
+              for i in options}
+    picked = st.selectbox(noun.title(), options, format_func=labels.get, key="cluster_choice",
+                          on_change=_store_cluster_choice, placeholder=f"Choose a {noun}")
+    return every.get(picked) if picked is not None else None
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def cached_default_watch(dataset_key: str, extra_kinds: tuple, _dataset: Dataset) -> list[str]:
+    return coverage.default_watch(_dataset.graph, coverage.outlet_kinds(extra_kinds))
+
+
+def render_clusters(dataset: Dataset, options: ViewOptions, result: Result, extra_kinds: tuple = ()) -> None:
+    clusters = result.clusters
+    noun = _noun(options.level)
     if not clusters:
-        st.info("No cluster of two or more linked stories with these filters.")
+        reason = topics_empty_reason(dataset) if options.level == "topics" else None
+        st.info(reason or f"No {noun} of two or more stories has a story that passes these filters.")
+        if not st.query_params.get("cluster"):
+            return
+    kinds = coverage.outlet_kinds(extra_kinds)
+    graph = result.cluster_graph
+    if clusters:
+        st.dataframe(tables.events_table(graph, clusters, kinds), hide_index=True, key="clusters_table",
+                     column_config=tables.event_columns(st.column_config))
+    cluster = choose_cluster(result)
+    if cluster is None:
         return
-    st.dataframe(tables.clusters_table(clusters), hide_index=True, key="clusters_table",
-                 column_config={"label": st.column_config.TextColumn("top story", width="large")})
-    labels = {c["id"]: f"{c['id']}: {c['label'][:90]} ({c['size']} stories, {c['outlet_count']} outlets)" for c in clusters}
-    chosen = st.selectbox("Cluster", list(labels), format_func=labels.get, key="cluster", bind="query-params")
-    cluster = next(c for c in clusters if c["id"] == chosen)
-    st.text(f"Cluster {cluster['id']}: {cluster['label']}")
-    first = cluster["first_outlet"] or "unknown"
-    st.text(f"First: {first} at {cluster['first_published'] or '?'}; {cluster['outlet_count']} outlets; "
-            f"last story {cluster['last_published'] or '?'}")
-    st.dataframe(tables.cluster_stories_table(result.graph, cluster).assign(url=lambda f: f["url"].map(safe_link)),
-                 hide_index=True, key="cluster_stories",
-                 column_config={"url": st.column_config.LinkColumn("article", display_text="open")})
-    watch = st.multiselect("Coverage gaps against these outlets", tables.top_outlets(result.graph, 500),
-                           default=tables.top_outlets(result.graph, 20), key="gap_outlets")
-    gaps = tables.coverage_gaps(cluster, watch)
-    st.text(f"{len(gaps)} of {len(watch)} watched outlets did not cover this cluster: " + (", ".join(gaps) or "none"))
-    if cluster.get("duplicates"):
-        st.text(f"{len(cluster['duplicates'])} stories are copies of another story here (syndication), so "
-                f"{cluster['independent_outlets']} outlets covered it independently.")
+    render_event_page(dataset, options, result, cluster, kinds, extra_kinds)
+
+
+def render_event_page(dataset: Dataset, options: ViewOptions, result: Result, cluster: dict, kinds: dict,
+                      extra_kinds: tuple) -> None:
+    """Who covered it, who was first, how late the others were, who was missing, and why the stories are linked."""
+    graph = result.cluster_graph
+    noun = _noun(options.level)
+    st.text(f"{noun.title()} {cluster['id']}: {cluster['label']}")
+    independent = coverage.independent_outlets(graph, cluster, kinds)
+    span = tables.hours_between(cluster["first_published"], cluster["last_published"])
+    st.text(f"First: {cluster['first_outlet'] or 'unknown'} at {cluster['first_published'] or '?'} · "
+            f"{cluster['size']} stories · {cluster['outlet_count']} outlets, {len(independent)} independent · "
+            f"spread {'?' if span is None else tables.hours_text(span)}")
+    frame = coverage.coverage_frame(graph, cluster, kinds)
+    st.altair_chart(coverage.coverage_chart(frame), width="stretch", key="coverage_chart")
+    st.caption(coverage.coverage_caption(frame, cluster))
+    st.dataframe(frame.drop(columns=["order", "date_only", "story"]), hide_index=True, key="cluster_stories",
+                 column_config=tables.story_columns(st.column_config))
+    watch_spec = next(spec for name, spec, _ in specs(ViewOptions) if name == "watch")
+    default = cached_default_watch(dataset.key, extra_kinds, dataset)
+    watch = st.multiselect(watch_spec.label, list(dataset.outlets), default=default, key=watch_spec.query,
+                           bind="query-params", help=watch_spec.help + " Kept in the URL.")
+    status = coverage.watch_status(graph, cluster, list(watch), options.events, kinds)
+    missing = status[status["status"] == "missing"]["outlet"].tolist()
+    possible = status[status["status"] == "possible coverage"]
+    st.text(f"Missing (no story in this {noun}): {', '.join(missing) or 'none'} — {len(missing)} of {len(watch)} "
+            "watched outlets.")
+    for row in possible.itertuples():
+        st.text(f"Possible coverage by {row.outlet} (not grouped here, similar text): {row.story}")
+    st.dataframe(status, hide_index=True, key="watch_status",
+                 column_config={"similarity": st.column_config.NumberColumn("text similarity", format="%.2f")})
     with st.expander("Why are these stories linked?"):
-        st.dataframe(tables.evidence_table(result.graph, cluster).drop(columns=["a", "b"]), hide_index=True, key="evidence")
-        if st.toggle("Compare two stories of this cluster", key="why"):
-            titles = {s: (result.graph.nodes[s].get("title") or s)[:90] for s in cluster["stories"]}
+        st.dataframe(tables.evidence_table(graph, cluster).drop(columns=["a", "b"]), hide_index=True, key="evidence",
+                     column_config={"similarity": st.column_config.NumberColumn(format="%.3f"),
+                                    "score": st.column_config.NumberColumn(format="%.3f")})
+        if st.toggle("Compare two stories", key="why"):
+            titles = {s: f"{graph.nodes[s]['outlet']}: {(graph.nodes[s].get('title') or s)[:90]}" for s in cluster["stories"]}
             first = st.selectbox("Story", list(titles), format_func=titles.get, key="why_a")
             second = st.selectbox("and story", [s for s in titles if s != first], format_func=titles.get, key="why_b")
             if first and second:
-                st.json(link_evidence(result.graph, first, second, options.events))
-    data, _, _ = cached_view(dataset.key, options.replace(focus="cluster", focus_id=str(cluster["id"])), result)
-    network_component(data, height=560, key="cluster_network")
+                st.json(tables.pair_evidence(graph, cluster, first, second, options.events))
 
 
-def render_rankings(result: Result) -> None:
-    """Rankings tab: story and outlet rank tables with CSV downloads."""
-    stories = tables.story_ranks_table(result.story_ranks)
-    outlets = tables.outlet_ranks_table(result.outlet_ranks)
+def render_rankings(result: Result, extra_kinds: tuple = ()) -> None:
+    """Rankings tab: events by independent outlets, stories and outlets, with CSV downloads."""
+    kinds = coverage.outlet_kinds(extra_kinds)
+    config = st.column_config
+    if result.options.level == "events" and result.clusters:
+        st.text("Events, by independent outlets, then by how long coverage went on")
+        events = tables.events_rank_table(result.cluster_graph, result.clusters, kinds)
+        st.dataframe(events, hide_index=True, key="event_ranks", column_config=tables.event_columns(config))
+    stories = tables.story_ranks_table(result.story_ranks, graph=result.graph)
+    outlets = tables.outlet_ranks_table(result.outlet_ranks, kinds=kinds)
     method = stories["betweenness_method"].iloc[0] if len(stories) else "exact"
-    st.caption(f"Betweenness: {method}. Combined score = 0.5·quality/max + 0.3·PageRank/max + 0.2·links/max.")
+    stories = stories.sort_values(["in_links_other_outlets", "pagerank", "combined", "story"],
+                                  ascending=[False, False, False, True]).reset_index(drop=True)
+    st.text("Stories, by related links from other outlets, then PageRank")
+    st.caption(f"In-links: related links pointing at the story from stories of other outlets (its own outlet's "
+               f"links do not count). Betweenness: {method}. Combined score = 0.5·quality/max + 0.3·PageRank/max + "
+               "0.2·links/max.")
     st.dataframe(stories.drop(columns=["betweenness_method", "story"]), hide_index=True, key="story_ranks",
-                 column_config={"url": st.column_config.LinkColumn("article", display_text="open"),
-                                "title": st.column_config.TextColumn(width="large")})
+                 column_config=tables.rank_columns(config, stories))
     st.download_button("Download story ranks (CSV)", safe_csv(stories), "story-ranks.csv", "text/csv", key="dl_story_ranks")
-    st.dataframe(outlets, hide_index=True, key="outlet_ranks")
+    st.text("Outlets, by combined score")
+    st.dataframe(outlets, hide_index=True, key="outlet_ranks", column_config=tables.rank_columns(config, outlets))
     st.download_button("Download outlet ranks (CSV)", safe_csv(outlets), "outlet-ranks.csv", "text/csv", key="dl_outlet_ranks")
 
 
-def render_outlets(dataset: Dataset, options: ViewOptions, result: Result) -> None:
-    """Outlets tab: the outlet co-coverage network and heatmap."""
-    data, note = cached_outlet_view(dataset.key, options, result)
-    st.info(inert(note))
+def render_outlets(dataset: Dataset, options: ViewOptions, result: Result, extra_kinds: tuple = ()) -> None:
+    """Outlets tab: outlets across events, the outlet × event matrix, the outlet network and co-coverage."""
+    kinds = coverage.outlet_kinds(extra_kinds)
+    noun = _noun(options.level)
+    if result.clusters:
+        st.text(f"Outlets across {noun}s")
+        across = coverage.outlets_across_events(result.cluster_graph, result.clusters, kinds)
+        st.caption(f"Per outlet: {noun}s covered, times first, median delay when not first, and {noun}s it missed "
+                   f"that at least 3 independent outlets covered while it was publishing (its first to last story).")
+        st.dataframe(across, hide_index=True, key="outlets_across",
+                     column_config={"first_share": st.column_config.ProgressColumn("share first", format="percent",
+                                                                                   min_value=0, max_value=1),
+                                    "median_lag_hours": st.column_config.NumberColumn("median delay (h)", format="%.1f"),
+                                    "missed": st.column_config.NumberColumn(f"missed {noun}s")})
+        matrix, events, outlets = coverage.outlet_event_matrix(result.clusters)
+        st.caption(f"The {len(events)} largest {noun}s (left to right in time) and their {len(outlets)} most present "
+                   "outlets: colour = delay after the first story, 1st = first publisher, empty = not covered.")
+        st.altair_chart(coverage.matrix_chart(matrix, events, outlets), width="stretch", key="outlet_event_matrix")
+    named = {name: (spec, default) for name, spec, default in specs(ViewOptions)}
+    min_links = setting_widget(st, *named["outlet_min_links"])
+    data, _ = cached_outlet_view(dataset.key, options.replace(outlet_min_links=int(min_links)), result)
     network_component(data, height=620, key="outlet_network")
     heat = tables.heatmap_table(result.graph, 20)
     if len(heat):
+        st.caption("Co-coverage: related links between the 20 outlets with most stories.")
         chart = alt.Chart(heat).mark_rect().encode(
             x=alt.X("partner:N", sort=None, title=None), y=alt.Y("outlet:N", sort=None, title=None),
             color=alt.Color("links:Q", scale=alt.Scale(scheme="blues")), tooltip=["outlet", "partner", "links"])
@@ -280,16 +479,23 @@ def render_outlets(dataset: Dataset, options: ViewOptions, result: Result) -> No
 
 
 def render_timeline(result: Result) -> None:
-    """Timeline tab: stories per day of the largest clusters."""
-    frame = tables.timeline_table(result.graph, result.clusters, top=8)
-    if frame.empty:
-        st.info("No dated stories in clusters with these filters.")
+    volume = coverage.volume_chart(result.graph)
+    if volume is None:
+        st.info("No dated stories with these filters.")
         return
-    chart = alt.Chart(frame).mark_bar().encode(
-        x=alt.X("day:T", title="day"), y=alt.Y("stories:Q", stack=True),
-        color=alt.Color("cluster:N", legend=alt.Legend(orient="bottom", columns=2, labelLimit=400)),
-        tooltip=["day:T", "cluster:N", "stories:Q"])
-    st.altair_chart(chart, width="stretch")
+    st.text("Stories published (filtered)")
+    st.altair_chart(volume, width="stretch", key="volume_chart")
+    if result.options.level == "events" and result.clusters:
+        st.text("Spread of the 30 largest events: each story at its delay after the event's first story")
+        st.altair_chart(coverage.spread_chart(result.cluster_graph, result.clusters[:30]), width="stretch",
+                        key="spread_chart")
+    elif result.clusters:
+        frame = tables.timeline_table(result.cluster_graph, result.clusters, top=8)
+        chart = alt.Chart(frame).mark_bar().encode(
+            x=alt.X("day:T", title="day", axis=coverage.time_axis(frame["day"])), y=alt.Y("stories:Q", stack=True),
+            color=alt.Color("cluster:N", legend=alt.Legend(orient="bottom", columns=2, labelLimit=400)),
+            tooltip=["day:T", "cluster:N", "stories:Q"])
+        st.altair_chart(chart, width="stretch")
 
 
 def render_export(dataset: Dataset, options: ViewOptions, result: Result) -> None:
@@ -306,23 +512,33 @@ def render_export(dataset: Dataset, options: ViewOptions, result: Result) -> Non
         note.text(exporter.description)
 
 
+
+
 def main() -> None:
     """The page: sidebar (data, filters, settings), then the open tab."""
     st.set_page_config(page_title="graphapp: related-story explorer", layout="wide")
     dataset = choose_dataset()
     options = sidebar(dataset)
+    extra_kinds = outlet_kinds_widget()
     st.title("graphapp")
     if not dataset.corpus.articles:
         st.error(inert(f"Nothing to show: {dataset.counts['files']:,} files read, none usable. The load report in the "
                        "sidebar says why for each file."))
         return
     result = cached_result(dataset.key, options, dataset)
-    st.caption(f"{dataset.label}: {len(result.resolved.stories):,} stories shown, {len(result.clusters):,} coverage clusters")
+    clusters = result.clusters
+    noun = "events" if options.level == "events" else "topics"
+    outside = sum(c["size"] - len(c["matched"]) for c in clusters if "matched" in c)
+    st.caption(f"{dataset.label}: {len(result.resolved.stories):,} stories shown, {len(clusters):,} {noun}"
+               + (f" (shown whole: {outside:,} of their stories are outside the filters)" if outside else "")
+               + (" found among the filtered stories only" if result.reclustered else ""))
+    if options.level == "topics" and not clusters and (reason := topics_empty_reason(dataset)):
+        st.info(reason)
     renders = [
         lambda: render_network(dataset, options, result),
-        lambda: render_clusters(dataset, options, result),
-        lambda: render_rankings(result),
-        lambda: render_outlets(dataset, options, result),
+        lambda: render_clusters(dataset, options, result, extra_kinds),
+        lambda: render_rankings(result, extra_kinds),
+        lambda: render_outlets(dataset, options, result, extra_kinds),
         lambda: render_timeline(result),
         lambda: render_export(dataset, options, result),
     ]
@@ -332,4 +548,7 @@ def main() -> None:
                 render()
 
 
-main()
+# Streamlit runs this script as __main__; the loader's worker processes (forkserver) import the parent's main
+# module again as __mp_main__, and must not run the app (and its whole load and clustering) each.
+if __name__ == "__main__":
+    main()

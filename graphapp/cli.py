@@ -53,6 +53,8 @@ def _setting_option(group: str, name: str, spec, default):
     kwargs: dict = {"help": spec.help + shown, "default": None}
     if spec.widget == "dates":
         kwargs.update(metavar="DATE", callback=_date_callback(end_of_day=name == "until"))
+    elif spec.widget == "toggle":
+        kwargs.update(is_flag=True, help=spec.help)
     elif spec.widget == "multiselect":
         kwargs.update(multiple=True, default=(), metavar=spec.query.upper())
     elif spec.choices and all(isinstance(c, int) for c in spec.choices):
@@ -259,24 +261,37 @@ def rank(by, rank_outlets, top, fmt, paths, quiet, verbose, no_cache, **settings
 
 @cli.command()
 @input_options
-@settings_options("filters", "view", "topics", "events", only=("level", "seed", "min_size"))
+@settings_options("filters", "view", "topics", "events", only=("level", "seed", "min_size", "recluster"))
+@click.option("--outlet-kinds", "kinds_file", type=click.Path(exists=True, dir_okay=False),
+              help="CSV (domain,kind) of outlet kinds added to the bundled table: wire, press-release, company-own, "
+                   "independent. Only independent outlets count in the independent column.")
 @click.option("--top", type=click.IntRange(min=1), default=20, show_default=True, help="How many clusters.")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
-def clusters(top, fmt, paths, quiet, verbose, no_cache, **settings):
-    """Coverage clusters: which outlets covered the same story (or event), who was first, who followed."""
+def clusters(kinds_file, top, fmt, paths, quiet, verbose, no_cache, **settings):
+    """Events (the default) or topic clusters: which outlets covered the same happening, who was first, who followed."""
     from . import tables
+    from .coverage import read_kinds_csv
+    from .pipeline import topics_empty_reason
 
     options = view_options(settings)
+    if kinds_file:
+        options = options.replace(outlet_kinds=read_kinds_csv(kinds_file))
     other = "topics" if options.level == "events" else "events"
     misplaced = _given(settings, other) + (["--seed"] if options.level == "events" and settings["view__seed"] is not None else [])
     if misplaced:
         raise click.UsageError(f"{', '.join(misplaced)}: only for --level {other}")
     result = _run(paths, options, quiet=quiet, verbose=verbose, no_cache=no_cache)
     found = result.clusters[:top]
+    if not found and options.level == "topics" and (reason := topics_empty_reason(result.dataset)):
+        click.echo(reason.replace("use the events level instead", "run with --level events (the default)"), err=True)
+    from .coverage import independent_outlets, outlet_kinds
+
+    kinds = outlet_kinds(options.outlet_kinds)
     if fmt == "json":
+        found = [{**c, "independent": independent_outlets(result.cluster_graph, c, kinds)} for c in found]
         click.echo(_json(found, indent=1))
         return
-    _emit(tables.clusters_table(found), fmt)
+    _emit(tables.clusters_table(found, result.cluster_graph, kinds), fmt)
 
 
 @cli.command()

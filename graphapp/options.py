@@ -24,7 +24,7 @@ class Spec:
     help: str
     label: str
     query: str  # key in the app's URL and of its widget
-    widget: str = "slider"  # slider | number | radio | select | text | multiselect | dates
+    widget: str = "slider"  # slider | number | radio | select | text | multiselect | dates | toggle
     low: float | None = None
     high: float | None = None
     step: float | None = None
@@ -152,9 +152,14 @@ class ViewOptions:
     filters: Filters = field(default_factory=Filters)
     topics: TopicSettings = field(default_factory=TopicSettings)
     events: EventSettings = field(default_factory=EventSettings)
-    level: str = setting("topics", "view", "level", "Clusters of",
-                         "topics: communities of publishers' related links; events: stories reporting the same event.",
+    level: str = setting("events", "view", "level", "Clusters of",
+                         "events: stories reporting the same happening, across outlets; topics: communities of the "
+                         "publishers' related links (empty when the files list no related stories).",
                          widget="radio", choices=LEVELS)
+    recluster: bool = setting(False, "view", "recluster", "Cluster the filtered stories only",
+                              "Off: events and topics are found on everything loaded and the filters choose which are "
+                              "shown, each one whole. On: cluster only the stories that pass the filters.",
+                              widget="toggle")
     seed: int = setting(0, "view", "seed", "Seed", "Seed of Louvain clustering and of the layout (same seed, same "
                         "picture).", widget="number", low=0, high=2**31 - 1, step=1)
     color_by: str = setting("cluster", "view", "color", "Colour by", "Colour stories by their cluster or their outlet.",
@@ -173,6 +178,12 @@ class ViewOptions:
                             "The cluster id, outlet domain or story URL to drill into.", widget="text")
     radius: int = setting(1, "view", "radius", "Radius", "Links around a focused story.", widget="radio",
                           choices=(1, 2))
+    watch: tuple[str, ...] = setting((), "view", "watch", "Watch list",
+                                     "Outlets whose coverage the event page checks (empty: the most active "
+                                     "independent outlets).", widget="multiselect", cli=None)
+    # extra outlet kinds (domain, kind) on top of graphapp/data/outlet_kinds.csv: the user's own CSV, read by
+    # the CLI's --outlet-kinds and the app's uploader (not a widget or URL key of its own)
+    outlet_kinds: tuple[tuple[str, str], ...] = ()
 
     @property
     def focus_key(self) -> tuple | None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -32,7 +33,7 @@ from .loader.workers import Progress
 from .options import ViewOptions
 from .records import LoadIssue, LoadReport
 
-__all__ = ["Dataset", "Result", "open_paths", "open_uploads", "run", "corpus_stats", "issue_dict", "nothing_message",
+__all__ = ["Dataset", "Result", "find_clusters", "cluster_key", "topics_empty_reason", "open_paths", "open_uploads", "run", "corpus_stats", "issue_dict", "nothing_message",
            "UPLOAD_LIMITS", "UPLOAD_MAX_FILES", "UPLOAD_MAX_BYTES"]
 
 UPLOAD_MAX_FILES = 2_000  # per upload, on top of the per-file cap in .streamlit/config.toml
@@ -86,6 +87,66 @@ class Dataset:
         return {"files": self.report.files, "skipped": len(self.report.skipped), "stories": len(self.resolved.stories),
                 "outlets": len(self.outlets), "links": len(pairs)}
 
+    def clusters(self, options: ViewOptions) -> list:
+        """Topics or events of everything loaded, for the clustering settings of `options` (its filters and view
+        options play no part): computed once per dataset and settings, then shared. Never change what it returns."""
+        key = cluster_key(options)
+        with _CLUSTERS_LOCK:
+            memo = self.__dict__.setdefault("_clusters", {})
+            locks = self.__dict__.setdefault("_cluster_locks", {})
+            lock = locks.setdefault(key, threading.Lock())
+        with lock:  # one computation per key when several sessions ask at once; other keys are not held up
+            if key in memo:
+                return memo[key]
+            found = find_clusters(self.graph, options)
+            with _CLUSTERS_LOCK:
+                while len(memo) >= _CLUSTERS_KEPT:
+                    locks.pop(oldest := next(iter(memo)), None)
+                    del memo[oldest]
+                memo[key] = found
+            return found
+
+
+_CLUSTERS_LOCK = threading.Lock()
+_CLUSTERS_KEPT = 8
+
+
+def cluster_key(options: ViewOptions) -> tuple:
+    """What decides the clusters of one graph: the level, its settings, the smallest size (and Louvain's seed)."""
+    if options.level == "events":
+        return ("events", options.events, options.min_size)
+    return ("topics", options.topics, options.seed, options.min_size)
+
+
+def find_clusters(graph, options: ViewOptions) -> list:
+    """Topic clusters or events of `graph`, as the options' level says (results.Cluster / results.Event)."""
+    if options.level == "events":
+        from .events import event_clusters
+
+        return event_clusters(graph, options.events, min_size=options.min_size)
+    from .analyze import coverage_clusters
+
+    return coverage_clusters(graph, method=options.topics.method, resolution=options.topics.resolution,
+                             seed=options.seed, min_size=options.min_size)
+
+
+def _within(clusters: list, graph) -> list:
+    """Clusters cut down to the stories present in `graph` (what a drawing of the filtered graph can show)."""
+    cut = []
+    for cluster in clusters:
+        stories = [s for s in cluster["stories"] if s in graph]
+        if not stories:
+            continue
+        if len(stories) == len(cluster["stories"]):
+            cut.append(cluster)
+            continue
+        kept = set(stories)
+        part = {**cluster, "stories": stories}
+        if "evidence" in cluster:
+            part["evidence"] = [e for e in cluster["evidence"] if e["a"] in kept and e["b"] in kept]
+        cut.append(part)
+    return cut
+
 
 def _dataset(key: str, label: str, corpus: Corpus) -> Dataset:
     return Dataset(key, label, corpus, resolve_stories(corpus.articles))
@@ -115,7 +176,7 @@ def open_uploads(files: list[tuple[str, bytes]], *, limits: ZipLimits = UPLOAD_L
     return _dataset("upload:" + digest.hexdigest(), f"{len(files)} uploaded file(s)", corpus)
 
 
-VIEW_ONLY = ("color_by", "size_by", "focus", "focus_id", "radius")  # change the drawing, not the analysis
+VIEW_ONLY = ("color_by", "size_by", "focus", "focus_id", "radius", "watch")  # change the drawing, not the analysis
 
 
 class Result:
@@ -140,18 +201,41 @@ class Result:
             return self.dataset.graph
         return graph_from(self.resolved)
 
+    @property
+    def reclustered(self) -> bool:
+        """Whether the clusters were found on the filtered stories alone (the `recluster` setting, with a filter set)."""
+        return self.options.recluster and self.options.filters.active
+
+    @property
+    def cluster_graph(self):
+        """The graph that holds every member of every cluster: the whole dataset's, unless reclustered."""
+        return self.graph if self.reclustered else self.dataset.graph
+
     @cached_property
     def clusters(self) -> list:
-        """Topic clusters or events, as the options' level says (results.Cluster / results.Event)."""
-        options = self.options
-        if options.level == "events":
-            from .events import event_clusters
+        """Topic clusters or events, as the options' level says (results.Cluster / results.Event).
 
-            return event_clusters(self.graph, options.events, min_size=options.min_size)
-        from .analyze import coverage_clusters
+        Found on everything loaded (cached per dataset and settings); the filters choose which are shown: a
+        cluster with at least one story passing them, shown whole. `matched` lists those stories when a filter
+        is set. With `recluster`, they are found on the filtered stories instead.
+        """
+        if self.reclustered:
+            return find_clusters(self.graph, self.options)
+        whole = self.dataset.clusters(self.options)
+        if not self.options.filters.active:
+            return whole
+        passing = self.resolved.stories
+        shown = []
+        for cluster in whole:
+            matched = [s for s in cluster["stories"] if s in passing]
+            if matched:
+                shown.append({**cluster, "matched": matched})
+        return shown
 
-        return coverage_clusters(self.graph, method=options.topics.method, resolution=options.topics.resolution,
-                                 seed=options.seed, min_size=options.min_size)
+    @cached_property
+    def drawn_clusters(self) -> list:
+        """The clusters cut down to the filtered graph: what the network and the exports draw."""
+        return self.clusters if self.reclustered else _within(self.clusters, self.graph)
 
     @cached_property
     def story_ranks(self) -> list:
@@ -165,14 +249,19 @@ class Result:
         """One results.OutletRank per outlet of the filtered graph, counting this view's clusters."""
         from .analyze import outlet_ranks
 
-        return outlet_ranks(self.graph, self.clusters)
+        return outlet_ranks(self.graph, self.drawn_clusters)
 
     @cached_property
     def graph_with_events(self):
         """The filtered graph with each event link's evidence on it (`similar` edges where no related link was)."""
-        from .events import event_clusters, with_similarity_edges
+        from .events import with_similarity_edges
 
-        events = self.clusters if self.options.level == "events" else event_clusters(self.graph, self.options.events)
+        if self.options.level == "events":
+            events = self.drawn_clusters
+        elif self.reclustered:
+            events = find_clusters(self.graph, self.options.replace(level="events"))
+        else:
+            events = _within(self.dataset.clusters(self.options.replace(level="events")), self.graph)
         return with_similarity_edges(self.graph, events)
 
     def restyled(self, options: ViewOptions) -> Result:
@@ -183,7 +272,7 @@ class Result:
         if dataclasses.replace(options, **{name: getattr(self.options, name) for name in VIEW_ONLY}) != self.options:
             raise ValueError("restyled() changes only colour, size and focus; use run() for other options")
         other = Result(self.dataset, options)
-        for name in ("resolved", "graph", "clusters", "story_ranks", "outlet_ranks", "graph_with_events"):
+        for name in ("resolved", "graph", "clusters", "drawn_clusters", "story_ranks", "outlet_ranks", "graph_with_events"):
             if name in self.__dict__:
                 other.__dict__[name] = self.__dict__[name]
         return other
@@ -229,7 +318,7 @@ class Result:
 
         options = self.options
         graph = self.graph_with_events if options.level == "events" else self.graph  # events draw their similarity links
-        return network_view(graph, clusters=self.clusters, color_by=options.color_by, size_by=self.size_values(),
+        return network_view(graph, clusters=self.drawn_clusters, color_by=options.color_by, size_by=self.size_values(),
                             size_label=options.size_by, focus=options.focus_key, seed=options.seed)
 
 
@@ -279,6 +368,15 @@ def corpus_stats(paths, options: ViewOptions = ViewOptions(), *, cache_dir=None,
     if results:
         results.put(question, answer)
     return answer
+
+
+def topics_empty_reason(dataset: Dataset) -> str | None:
+    """Why the topics level finds nothing on this dataset (None when it may find something)."""
+    if dataset.counts["links"]:
+        return None
+    return (f"No topics: the {dataset.counts['stories']:,} stories loaded list no related stories (0 related links), "
+            "and topics are communities of related links. Events group stories by what they report; use the events "
+            "level instead.")
 
 
 def issue_dict(issue: LoadIssue) -> dict:

@@ -113,9 +113,9 @@ def result_of(paths, **options):
 
 @pytest.fixture(scope="session")
 def seed_result(seed_dir):
-    return result_of([seed_dir])
+    return result_of([seed_dir], level="topics")  # the related-link graph as loaded (events add `similar` links)
 
 
 @pytest.fixture(scope="session")
 def azure_result(azure_dir):
-    return result_of([azure_dir])
+    return result_of([azure_dir], level="topics")

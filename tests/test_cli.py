@@ -35,8 +35,32 @@ def test_stats_table_on_the_seed():
     assert "related_edges       10" in result.stdout.splitlines()
 
 
+def test_clusters_default_to_events():
+    (event,) = json.loads(run("clusters", SEEDS, "--format", "json").stdout)
+    assert {"duplicates", "independent_outlets", "evidence"} <= event.keys()
+    assert event["size"] == 9 and event["first_outlet"] == "mashable.com"
+
+
+def test_topics_on_files_without_related_links_say_why_and_point_to_events(tmp_path):
+    for n in range(2):
+        write(tmp_path / f"{n}.md", f'---\ntitle: "Volcano erupts in Iceland {n}"\nwebUrl: "https://o{n}.example/a"\n---\n')
+    result = run("clusters", tmp_path, "--level", "topics", "-q")
+    assert result.exit_code == 0
+    assert "list no related stories" in result.stderr and "--level events (the default)" in result.stderr
+
+
+def test_outlet_kinds_of_your_own_change_the_independent_count(tmp_path):
+    (before,) = json.loads(run("clusters", SEEDS, "--format", "json").stdout)
+    kinds = tmp_path / "kinds.csv"
+    kinds.write_text("domain,kind\ncnet.com,wire\n")
+    (after,) = json.loads(run("clusters", SEEDS, "--format", "json", "--outlet-kinds", kinds).stdout)
+    assert "cnet.com" in before["independent"] and after["independent"] == [o for o in before["independent"] if o != "cnet.com"]
+    table = run("clusters", SEEDS, "--format", "csv", "--outlet-kinds", kinds).stdout.splitlines()
+    assert table[0].startswith("id,label,size,outlet_count,independent,")
+
+
 def test_clusters_json_has_the_documented_fields():
-    result = run("clusters", SEEDS, "--format", "json")
+    result = run("clusters", SEEDS, "--format", "json", "--level", "topics")
     (cluster,) = json.loads(result.stdout)
     assert {"id", "label", "size", "outlets", "stories", "first_published", "first_outlet"} <= cluster.keys()
     assert cluster["size"] == 11 and len(cluster["stories"]) == 11 and len(cluster["outlets"]) == 9
@@ -63,8 +87,12 @@ def test_filters_apply_to_every_command():
     assert recent["stories"] == 4  # CNET, Mashable, TechCrunch, GeekWire on 06-11 with quality >= 70
     topic = json.loads(run("stats", SEEDS, "--json", "--topic", "computer vision").stdout)
     assert topic["stories"] == 1
-    until = json.loads(run("clusters", SEEDS, "--until", "2020-06-10", "--format", "json", "--min-size", "1").stdout)
+    until = json.loads(run("clusters", SEEDS, "--until", "2020-06-10", "--format", "json", "--min-size", "1",
+                           "--recluster").stdout)
     assert sum(c["size"] for c in until) == 4
+    # without --recluster the filters choose events found on everything, and each is listed whole
+    whole = json.loads(run("clusters", SEEDS, "--until", "2020-06-10", "--format", "json", "--min-size", "1").stdout)
+    assert sum(len(c["matched"]) for c in whole) == 4 and sum(c["size"] for c in whole) > 4
 
 
 def test_export_writes_the_format_of_the_suffix(tmp_path):
@@ -150,7 +178,8 @@ def test_write_errors_are_one_line(tmp_path):
 
 def test_options_of_the_other_level_are_refused():
     assert "only for --level topics" in run("clusters", SEEDS, "--level", "events", "--seed", "3").stderr
-    assert "only for --level events" in run("clusters", SEEDS, "--threshold", "0.3").stderr
+    assert "only for --level events" in run("clusters", SEEDS, "--level", "topics", "--threshold", "0.3").stderr
+    assert "only for --level topics" in run("clusters", SEEDS, "--seed", "3").stderr  # events are the default
     assert "not nan" in run("clusters", SEEDS, "--level", "events", "--window", "nan").stderr
 
 

@@ -99,11 +99,13 @@ def parse_all(sources: list[Source], indexes: list[int], *, workers: int | None,
     # Off the main thread (the app runs each session's script in a thread) the native YAML parser
     # runs in worker processes only: it crashed a Streamlit script thread here (about 1 run in 8 of
     # the app tests), and a crash in a worker costs a strict re-parse instead of the server.
+    # A small input there is read in the thread with the strict parser alone (PyYAML's C events, no
+    # yaml-rs): starting worker processes would cost seconds for a handful of files.
     in_thread = threading.current_thread() is not threading.main_thread()
-    if not in_thread and (workers <= 1 or size < PARALLEL_BYTES or len(sources) < 16):
+    if workers <= 1 or size < PARALLEL_BYTES or len(sources) < 16:
         shared: dict = {}
         for index, source in zip(indexes, sources):
-            yield index, parse_source(source, shared)
+            yield index, parse_source(source, shared, strict=in_thread)
             done += 1
             if progress and done % 64 == 0:
                 progress(done, total)

@@ -11,6 +11,7 @@ choose which are shown, each one whole. The chosen cluster is kept in the URL by
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
@@ -22,12 +23,10 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from graphapp import SEEDS, coverage, tables
-from graphapp.events import link_evidence
 from graphapp.export import EXPORTERS, export_bytes, safe_csv
-from graphapp.options import EventSettings, Filters, TopicSettings, ViewOptions, specs
-from graphapp.pipeline import (UPLOAD_MAX_BYTES, UPLOAD_MAX_FILES, Dataset, Result, open_paths, open_uploads,
-                               topics_empty_reason)
 from graphapp.network import network_component
+from graphapp.options import EventSettings, Filters, TopicSettings, ViewOptions, specs
+from graphapp.pipeline import UPLOAD_MAX_BYTES, UPLOAD_MAX_FILES, Dataset, Result, open_paths, open_uploads, topics_empty_reason
 from graphapp.render import inert, safe_link, view_payload
 from graphapp.views import outlet_network
 
@@ -159,10 +158,9 @@ def _forget(keys) -> None:
     for key in keys:
         st.session_state.pop(key, None)
         if key in st.query_params:
-            try:
+            # bound to a widget: the widget, back at its default, rewrites it
+            with contextlib.suppress(StreamlitAPIException):
                 del st.query_params[key]
-            except StreamlitAPIException:  # bound to a widget: the widget, back at its default, rewrites it
-                pass
 
 
 def _reset_for(dataset: Dataset) -> None:

@@ -14,11 +14,15 @@ from collections import Counter, defaultdict
 from functools import lru_cache
 from importlib import resources
 from statistics import median
+from typing import TYPE_CHECKING
 
 import networkx as nx
 import pandas as pd
 
 from .options import EventSettings
+
+if TYPE_CHECKING:  # altair is imported where a chart is made
+    import altair as alt
 from .records import STORY, parse_utc
 from .render.text import safe_link
 
@@ -242,9 +246,10 @@ def watch_status(graph: nx.DiGraph, cluster: dict, watch: list[str], settings: E
     members = set(cluster["stories"])
     if others and lo is not None:
         for node, data in graph.nodes(data=True):
-            if data.get("kind") == STORY and data.get("outlet") in others and node not in members and data.get("published"):
-                if lo <= parse_utc(data["published"]).timestamp() <= hi and data.get("title"):
-                    candidates[data["outlet"]].append(node)
+            if (data.get("kind") == STORY and data.get("outlet") in others and node not in members
+                    and data.get("published") and data.get("title")
+                    and lo <= parse_utc(data["published"]).timestamp() <= hi):
+                candidates[data["outlet"]].append(node)
     best = _resemblance(graph, cluster["stories"], [s for found in candidates.values() for s in found])
     for outlet in watch:
         kind = kind_of(outlet, kinds)
@@ -351,7 +356,7 @@ def matrix_chart(frame: pd.DataFrame, events: list, outlets: list):
     return (cells + firsts).properties(height=22 * len(outlets) + 280)  # the page fits axes in: room for the labels
 
 
-def time_axis(times) -> "alt.Axis":
+def time_axis(times) -> alt.Axis:
     """A time axis that reads at the data's scale: years over long spans, months over months, days over days
     (a corpus of a few days gets one tick per day)."""
     import altair as alt

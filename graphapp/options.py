@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 __all__ = ["Spec", "Filters", "TopicSettings", "EventSettings", "ViewOptions", "SIZE_BY", "specs", "settings_table",
@@ -53,7 +53,7 @@ def parse_date(text: str, *, end_of_day: bool = False) -> datetime:
     value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     if len(text.strip()) <= 10 and end_of_day:
         value = value.replace(hour=23, minute=59, second=59)
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +82,8 @@ class Filters:
     @classmethod
     def from_days(cls, since: date | None, until: date | None, **rest) -> Filters:
         """Filters from calendar days (the app's date picker): `until` covers its whole day."""
-        return cls(datetime.combine(since, time(), timezone.utc) if since else None,
-                   datetime.combine(until, time(23, 59, 59), timezone.utc) if until else None, **rest)
+        return cls(datetime.combine(since, time(), UTC) if since else None,
+                   datetime.combine(until, time(23, 59, 59), UTC) if until else None, **rest)
 
 
 METHODS = ("louvain", "components")
@@ -210,7 +210,7 @@ def settings_table() -> str:
     """The Markdown table of every setting (docs/settings.md is this, checked by a test)."""
     lines = ["| group | setting | CLI | URL key | default | range | what it does |", "|---|---|---|---|---|---|---|"]
     for group, cls in GROUPS.items():
-        for name, spec, default in specs(cls):
+        for _name, spec, default in specs(cls):
             if spec.choices:
                 allowed = " / ".join(map(str, spec.choices))
             elif spec.low is not None:

@@ -11,7 +11,7 @@ import networkx as nx
 import pandas as pd
 
 from .analyze import co_coverage_graph
-from .records import LoadReport, STORY, parse_utc
+from .records import STORY, LoadReport, parse_utc
 from .render.text import safe_link
 from .results import OutletRank, StoryRank, columns
 

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
+from conftest import write
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
-
-from conftest import write
 
 APP = str(Path(__file__).resolve().parents[1] / "graphapp" / "app.py")
 

@@ -7,8 +7,8 @@ import sys
 import networkx as nx
 import pytest
 from click.testing import CliRunner
-
 from conftest import SEEDS, write
+
 from graphapp.cli import cli
 
 SEED_STATS = {

@@ -357,10 +357,12 @@ def choose_cluster(result: Result) -> dict | None:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def cached_default_watch(dataset_key: str, extra_kinds: tuple, _dataset: Dataset) -> list[str]:
+    """The default watch list of a dataset: its most active independent outlets."""
     return coverage.default_watch(_dataset.graph, coverage.outlet_kinds(extra_kinds))
 
 
 def render_clusters(dataset: Dataset, options: ViewOptions, result: Result, extra_kinds: tuple = ()) -> None:
+    """Clusters tab: the events (or topics) shown, and the chosen one's page: coverage chart, stories, who was missing."""
     clusters = result.clusters
     noun = _noun(options.level)
     if not clusters:
@@ -477,6 +479,7 @@ def render_outlets(dataset: Dataset, options: ViewOptions, result: Result, extra
 
 
 def render_timeline(result: Result) -> None:
+    """Timeline tab: stories over time, and at the events level each large event's spread."""
     volume = coverage.volume_chart(result.graph)
     if volume is None:
         st.info("No dated stories with these filters.")

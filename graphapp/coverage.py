@@ -84,6 +84,7 @@ def kind_of(outlet: str, kinds: dict[str, str]) -> str:
 
 
 def is_independent(outlet: str, kinds: dict[str, str]) -> bool:
+    """Whether an outlet counts as independent coverage (not a wire, a press-release site or the company itself)."""
     return kind_of(outlet, kinds) == INDEPENDENT
 
 

@@ -38,9 +38,8 @@ from _util import corpus
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from graphapp.build import build_graph  # noqa: E402
 from graphapp.events import EventSettings, event_clusters  # noqa: E402
-from graphapp.loader import load  # noqa: E402
+from graphapp.pipeline import open_paths  # noqa: E402
 from graphapp.urls import canonical_url  # noqa: E402
 
 EVENTS_DIR = ROOT / "tests" / "data" / "events"
@@ -153,7 +152,7 @@ def subsets(gold: dict[str, str]) -> None:
         with tempfile.TemporaryDirectory() as folder:
             for f in chosen:
                 (Path(folder) / f.name).symlink_to(f)
-            graph = build_graph(load([Path(folder)], cache_dir=False).articles)
+            graph = open_paths([Path(folder)], cache_dir=False).graph
         inside = {s: e for s, e in gold.items() if s in graph}
         ours, theirs = scores(as_assignment(event_clusters(graph)), inside), scores(baseline(graph), inside)
         print(f"{name:18} files {len(chosen):5} labelled stories {len(inside):3}  "
@@ -302,10 +301,10 @@ def main() -> None:
         subsets(gold)
         return
     if args.splits or args.errors:
-        graphs = {name: build_graph(load([corpus(name)]).articles) for name in ("azure-news", "powerapps-news")}
+        graphs = {name: open_paths([corpus(name)]).graph for name in ("azure-news", "powerapps-news")}
         (errors if args.errors else splits)(graphs)
         return
-    graph = build_graph(load([Path(args.corpus) if args.corpus else corpus("azure-news")]).articles)
+    graph = open_paths([Path(args.corpus) if args.corpus else corpus("azure-news")]).graph
     print(f"labelled: {len(set(gold.values()))} events, {len(gold)} stories; "
           f"{sum(1 for s in gold if s in graph)} of them in the graph")
     print("baseline (cosine >= 0.2 within 72 h, components):", json.dumps(scores(baseline(graph), gold)))
@@ -330,7 +329,7 @@ def main() -> None:
               f"{json.dumps(coverage(events, graph))}")
     if args.corpus:
         return
-    power = build_graph(load([corpus("powerapps-news")]).articles)
+    power = open_paths([corpus("powerapps-news")]).graph
     start = time.perf_counter()
     power_events = event_clusters(power)
     print(f"powerapps-news defaults: {json.dumps(coverage(power_events, power))} time {time.perf_counter() - start:.2f} s")

@@ -341,7 +341,6 @@ def corpus_stats(paths, options: ViewOptions = ViewOptions(), *, cache_dir=None,
     The answer is kept with the inputs' fingerprint (every file's path, size and modification time):
     when nothing changed since the last run it is read back without parsing or importing networkx.
     """
-    from .analyze import summary
 
     paths = [str(p) for p in paths]
     sources, issues = find_sources(paths)
@@ -363,6 +362,8 @@ def corpus_stats(paths, options: ViewOptions = ViewOptions(), *, cache_dir=None,
         "warnings": [issue_dict(i) for i in report.warnings],
     }
     require_articles(corpus)
+    from .analyze import summary  # only now: a cached answer needs neither igraph nor the analysis
+
     resolved = filter_stories(resolve_stories(corpus.articles), options.filters)
     answer.update(summary(resolved, seed=options.seed, resolution=options.topics.resolution))
     if results:

@@ -119,3 +119,19 @@ def seed_result(seed_dir):
 @pytest.fixture(scope="session")
 def azure_result(azure_dir):
     return result_of([azure_dir], level="topics")
+
+
+def network_frame(page, timeout: float = 60):
+    """The iframe whose sigma.js view has drawn (it sets window.graphappDrawnAt on the first draw)."""
+    import time
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for frame in page.frames:
+            try:
+                if frame.evaluate("window.graphappDrawnAt !== undefined"):
+                    return frame
+            except Exception:  # frames come and go while Streamlit renders
+                pass
+        page.wait_for_timeout(100)
+    raise AssertionError("the network view never drew")

@@ -11,7 +11,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import SEEDS, write
+from conftest import SEEDS, network_frame, write
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -58,19 +58,6 @@ def server(tmp_path_factory):
     process.terminate()
     process.wait(timeout=20)
 
-
-def network_frame(page, timeout: float = 60):
-    """The component iframe whose sigma.js view has drawn (it sets window.graphappDrawnAt on the first draw)."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        for frame in page.frames:
-            try:
-                if frame.evaluate("window.graphappDrawnAt !== undefined"):
-                    return frame
-            except Exception:  # frames come and go while Streamlit renders
-                pass
-        page.wait_for_timeout(100)
-    raise AssertionError("the network view never drew")
 
 
 def click_node(page, frame, key: str) -> None:

@@ -16,6 +16,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import network_frame
 
 from graphapp.network import FRONTEND, check_payload, payload, standalone_html
 
@@ -358,18 +359,6 @@ def poll(frame, expression: str, timeout: float = 20) -> None:
         time.sleep(0.1)
     raise AssertionError(f"never true: {expression}")
 
-
-def network_frame(page, timeout: float = 60):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        for frame in page.frames:
-            try:
-                if frame.evaluate("window.graphappDrawnAt !== undefined"):
-                    return frame
-            except Exception:  # frames come and go while Streamlit renders
-                pass
-        page.wait_for_timeout(100)
-    raise AssertionError("the network component never drew")
 
 
 @pytest.mark.browser

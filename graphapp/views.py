@@ -92,8 +92,13 @@ def _positions(graph: nx.DiGraph, clusters: list[dict], seed: int, *, grouped: b
 
 
 def focus_graph(graph: nx.DiGraph, focus: tuple, clusters: list[dict]) -> tuple[nx.DiGraph, str]:
-    """The part of the graph to drill into: ("cluster", id), ("outlet", domain) or ("story", key, radius)."""
+    """The part of the graph to drill into: ("cluster", id), ("outlet", domain) or ("story", key, radius).
+
+    An outlet's drill-down draws the links of its own stories (and every story's link to its outlet), not
+    the links among the stories around them: those are most of the lines (on azure-news, 118k of
+    microsoft.com's 153k) and say nothing about the outlet."""
     kind = focus[0]
+    anchors = None
     if kind == "cluster":
         cluster = next((c for c in clusters if c["id"] == focus[1]), None)
         if cluster is None:
@@ -103,7 +108,9 @@ def focus_graph(graph: nx.DiGraph, focus: tuple, clusters: list[dict]) -> tuple[
     elif kind == "outlet":
         own = {n for n, d in graph.nodes(data=True) if d.get("kind") == STORY and d["outlet"] == focus[1]}
         stories = own | {m for n in own for m in nx.all_neighbors(graph, n) if graph.nodes[m].get("kind") == STORY}
-        note = f"outlet {focus[1]}: its {len(own)} stories and the {len(stories) - len(own)} stories linked to them"
+        anchors = own
+        note = (f"outlet {focus[1]}: its {len(own)} stories, the {len(stories) - len(own)} stories linked to them "
+                "and their outlets; only the links of its own stories are drawn")
     elif kind == "story":
         radius = focus[2] if len(focus) > 2 else 1
         related = graph.edge_subgraph((u, v) for u, v, k in graph.edges(data="kind") if k == RELATED).to_undirected(as_view=True)
@@ -112,16 +119,21 @@ def focus_graph(graph: nx.DiGraph, focus: tuple, clusters: list[dict]) -> tuple[
     else:
         raise ValueError(f"unknown focus {kind!r}")
     outlets = {outlet_node(graph.nodes[s]["outlet"]) for s in stories}
-    return _induced(graph, stories | outlets), note
+    return _induced(graph, stories | outlets, anchors), note
 
 
-def _induced(graph: nx.DiGraph, keep: set) -> nx.DiGraph:
+def _induced(graph: nx.DiGraph, keep: set, anchors: set | None = None) -> nx.DiGraph:
     """The subgraph on `keep`, built directly (walking a networkx subgraph view costs a filter call per
-    neighbour, seconds for a large outlet). Attribute dicts are shared with `graph`: views never change them."""
+    neighbour, seconds for a large outlet); with `anchors`, only the edges that touch one of them, and the
+    links to outlets. Attribute dicts are shared with `graph`: views never change them."""
     part = graph.__class__()
     part.add_nodes_from((node, graph.nodes[node]) for node in keep)
     adjacency = graph.adj
-    part.add_edges_from((u, v, data) for u in keep for v, data in adjacency[u].items() if v in keep)
+    if anchors is None:
+        part.add_edges_from((u, v, data) for u in keep for v, data in adjacency[u].items() if v in keep)
+    else:
+        part.add_edges_from((u, v, data) for u in keep for v, data in adjacency[u].items()
+                            if v in keep and (u in anchors or v in anchors or data.get("kind") == PUBLISHED_BY))
     return part
 
 

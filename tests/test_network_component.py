@@ -426,3 +426,19 @@ def test_streamlit_component_returns_the_click_and_sends_the_graph_once(browser,
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+@pytest.mark.corpus
+def test_outlet_drill_down_draws_the_links_of_its_own_stories(azure_result):
+    from graphapp.build import PUBLISHED_BY, outlet_node
+    from graphapp.views import focus_graph
+
+    graph = azure_result.graph
+    own = {n for n, d in graph.nodes(data=True) if d.get("kind") == "story" and d["outlet"] == "microsoft.com"}
+    part, note = focus_graph(graph, ("outlet", "microsoft.com"), azure_result.clusters)
+    assert own < set(part) and outlet_node("microsoft.com") in part
+    own_links = {(u, v) for u, v in graph.edges() if (u in own or v in own) and u in part and v in part}
+    assert own_links <= set(part.edges())  # every link of its stories is there
+    others = [(u, v) for u, v, k in part.edges(data="kind") if u not in own and v not in own and k != PUBLISHED_BY]
+    assert others == [] and part.number_of_edges() < graph.subgraph(part).number_of_edges()
+    assert "only the links of its own stories" in note

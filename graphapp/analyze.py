@@ -12,6 +12,8 @@ from statistics import fmean
 from typing import TYPE_CHECKING
 
 import igraph as ig
+import numpy as np
+from scipy.stats import rankdata
 
 if TYPE_CHECKING:  # networkx costs 0.2 s to import; `graphapp stats` counts without it
     import networkx as nx
@@ -19,10 +21,11 @@ if TYPE_CHECKING:  # networkx costs 0.2 s to import; `graphapp stats` counts wit
 from .build import OUTLET, RELATED, STORY, Resolved, outlet_node
 from .randomness import seeded
 from .records import parse_utc
-from .results import Cluster, OutletRank, StoryRank
+from .results import Cluster, Event, OutletRank, StoryRank
 
 __all__ = [
     "COMBINED_WEIGHTS",
+    "OUTLET_COMBINED_WEIGHTS",
     "coverage_clusters",
     "story_ranks",
     "outlet_ranks",
@@ -31,8 +34,12 @@ __all__ = [
     "describe_group",
 ]
 
-# combined = 0.5·quality/max quality + 0.3·PageRank/max PageRank + 0.2·degree/max degree
-COMBINED_WEIGHTS = {"quality": 0.5, "pagerank": 0.3, "degree": 0.2}
+# Stories: combined = 0.6·percentile(independent outlets of the story's event) + 0.4·percentile(quality).
+# Not links: on azure-news whole related lists of ~180 stories list each other, so degree and PageRank
+# mostly say which list a story sits in (the old formula's top story was a 97%-off course bundle).
+COMBINED_WEIGHTS = {"event_outlets": 0.6, "quality": 0.4}
+# Outlets: 0.5·mean quality/max + 0.3·co-coverage PageRank/max + 0.2·partners/max
+OUTLET_COMBINED_WEIGHTS = {"quality": 0.5, "pagerank": 0.3, "degree": 0.2}
 EXACT_BETWEENNESS_LIMIT = 20_000  # stories; above it betweenness is estimated from sampled sources
 BETWEENNESS_SAMPLES = 1_000
 
@@ -168,11 +175,18 @@ def _hours(start: str, end: str) -> float:
     return (parse_utc(end) - parse_utc(start)).total_seconds() / 3600
 
 
-def story_ranks(graph: nx.DiGraph, *, seed: int = 0, exact_limit: int = EXACT_BETWEENNESS_LIMIT) -> list[StoryRank]:
-    """Per story: quality, degrees, PageRank, betweenness (exact or sampled, said in `betweenness_method`), combined."""
+def story_ranks(graph: nx.DiGraph, *, seed: int = 0, exact_limit: int = EXACT_BETWEENNESS_LIMIT,
+                events: list[Event] | None = None) -> list[StoryRank]:
+    """Per story: quality, degrees, PageRank, betweenness (exact or sampled, said in `betweenness_method`), the
+    independent outlets of its event (`events`, found on `graph` when not given) and the combined score."""
     stories = _stories(graph)
     if not stories:
         return []
+    if events is None:
+        from .events import event_clusters
+
+        events = event_clusters(graph)
+    reach = {story: event["independent_outlets"] for event in events for story in event["stories"]}
     directed = _related_igraph(graph, stories)
     undirected = _undirected(directed)
     pagerank = directed.pagerank(directed=True)
@@ -186,18 +200,13 @@ def story_ranks(graph: nx.DiGraph, *, seed: int = 0, exact_limit: int = EXACT_BE
     scale = 1 / ((n - 1) * (n - 2) / 2) if n > 2 else 0.0
     indegree, outdegree, degree = directed.indegree(), directed.outdegree(), undirected.degree()
     nodes = graph.nodes
-    max_quality = max((nodes[s].get("quality", 0) for s in stories), default=0) or 1
-    max_pagerank = max(pagerank) or 1
-    max_degree = max(degree) or 1
+    event_outlets = [reach.get(key, 1) for key in stories]
+    combined = (COMBINED_WEIGHTS["event_outlets"] * _percentiles(event_outlets)
+                + COMBINED_WEIGHTS["quality"] * _percentiles([nodes[s].get("quality") or 0 for s in stories]))
     rows = []
     for i, key in enumerate(stories):
         data = nodes[key]
         quality = data.get("quality")
-        combined = (
-            COMBINED_WEIGHTS["quality"] * (quality or 0) / max_quality
-            + COMBINED_WEIGHTS["pagerank"] * pagerank[i] / max_pagerank
-            + COMBINED_WEIGHTS["degree"] * degree[i] / max_degree
-        )
         rows.append({
             "story": key,
             "title": data.get("title"),
@@ -211,9 +220,16 @@ def story_ranks(graph: nx.DiGraph, *, seed: int = 0, exact_limit: int = EXACT_BE
             "pagerank": pagerank[i],
             "betweenness": betweenness[i] * scale,
             "betweenness_method": method,
-            "combined": round(combined, 6),
+            "event_outlets": event_outlets[i],
+            "combined": round(float(combined[i]), 6),
         })
     return rows
+
+
+def _percentiles(values: list) -> np.ndarray:
+    """Each value's share of the values at or below it (ties share their mean rank): 1.0 for the largest.
+    Percentiles, not value/max, so that one outlier does not squash everyone else towards 0."""
+    return rankdata(values, method="average") / len(values)
 
 
 def co_coverage_graph(graph: nx.DiGraph) -> nx.Graph:
@@ -238,7 +254,7 @@ def co_coverage_graph(graph: nx.DiGraph) -> nx.Graph:
 def outlet_ranks(graph: nx.DiGraph, clusters: list[Cluster] | None = None) -> list[OutletRank]:
     """Per outlet: stories, clusters covered, mean quality, and centrality in the co-coverage graph
     (partners = degree, co-coverage links = weighted degree, weighted PageRank, betweenness), and the
-    same combined score as stories, with mean quality and partners in place of quality and degree."""
+    combined score 0.5·mean quality + 0.3·PageRank + 0.2·partners, each over its maximum."""
     co = co_coverage_graph(graph)
     if clusters is None:
         clusters = coverage_clusters(graph)
@@ -260,8 +276,9 @@ def outlet_ranks(graph: nx.DiGraph, clusters: list[Cluster] | None = None) -> li
     for i, domain in enumerate(names):
         data = co.nodes[domain]
         quality = mean_quality.get(domain)
-        combined = (COMBINED_WEIGHTS["quality"] * (quality or 0) / peaks[0] + COMBINED_WEIGHTS["pagerank"] * pagerank[i] / peaks[1]
-                    + COMBINED_WEIGHTS["degree"] * g.degree(i) / peaks[2])
+        weights = OUTLET_COMBINED_WEIGHTS
+        combined = (weights["quality"] * (quality or 0) / peaks[0] + weights["pagerank"] * pagerank[i] / peaks[1]
+                    + weights["degree"] * g.degree(i) / peaks[2])
         rows.append({
             "outlet": domain,
             "name": data["name"],

@@ -433,12 +433,10 @@ def render_rankings(result: Result, extra_kinds: tuple = ()) -> None:
     stories = tables.story_ranks_table(result.story_ranks, graph=result.graph)
     outlets = tables.outlet_ranks_table(result.outlet_ranks, kinds=kinds)
     method = stories["betweenness_method"].iloc[0] if len(stories) else "exact"
-    stories = stories.sort_values(["in_links_other_outlets", "pagerank", "combined", "story"],
-                                  ascending=[False, False, False, True]).reset_index(drop=True)
-    st.text("Stories, by related links from other outlets, then PageRank")
-    st.caption(f"In-links: related links pointing at the story from stories of other outlets (its own outlet's "
-               f"links do not count). Betweenness: {method}. Combined score = 0.5·quality/max + 0.3·PageRank/max + "
-               "0.2·links/max.")
+    st.text("Stories, by combined score: how widely their event was covered, and their quality")
+    st.caption("Combined score = 0.6 × percentile of the independent outlets that covered the story's event + 0.4 × "
+               "percentile of its quality. In-links: related links pointing at the story from stories of other "
+               f"outlets (its own outlet's links do not count). Betweenness: {method}. Sort by any column.")
     st.dataframe(stories.drop(columns=["betweenness_method", "story"]), hide_index=True, key="story_ranks",
                  column_config=tables.rank_columns(config, stories))
     st.download_button("Download story ranks (CSV)", safe_csv(stories), "story-ranks.csv", "text/csv", key="dl_story_ranks")

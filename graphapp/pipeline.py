@@ -242,7 +242,7 @@ class Result:
         """One results.StoryRank per story of the filtered graph."""
         from .analyze import story_ranks
 
-        return story_ranks(self.graph, seed=self.options.seed)
+        return story_ranks(self.graph, seed=self.options.seed, events=self.events)
 
     @cached_property
     def outlet_ranks(self) -> list:
@@ -252,17 +252,21 @@ class Result:
         return outlet_ranks(self.graph, self.drawn_clusters)
 
     @cached_property
+    def events(self) -> list:
+        """The events behind this view, whole (whatever the level): found on everything loaded, or on the
+        filtered stories when reclustered. Story ranks count each event's independent outlets from them."""
+        if self.options.level == "events":
+            return self.clusters
+        if self.reclustered:
+            return find_clusters(self.graph, self.options.replace(level="events"))
+        return self.dataset.clusters(self.options.replace(level="events"))
+
+    @cached_property
     def graph_with_events(self):
         """The filtered graph with each event link's evidence on it (`similar` edges where no related link was)."""
         from .events import with_similarity_edges
 
-        if self.options.level == "events":
-            events = self.drawn_clusters
-        elif self.reclustered:
-            events = find_clusters(self.graph, self.options.replace(level="events"))
-        else:
-            events = _within(self.dataset.clusters(self.options.replace(level="events")), self.graph)
-        return with_similarity_edges(self.graph, events)
+        return with_similarity_edges(self.graph, _within(self.events, self.graph))
 
     def restyled(self, options: ViewOptions) -> Result:
         """The same analysis seen with other drawing options (colour, size, focus): nothing is recomputed.
@@ -272,7 +276,8 @@ class Result:
         if dataclasses.replace(options, **{name: getattr(self.options, name) for name in VIEW_ONLY}) != self.options:
             raise ValueError("restyled() changes only colour, size and focus; use run() for other options")
         other = Result(self.dataset, options)
-        for name in ("resolved", "graph", "clusters", "drawn_clusters", "story_ranks", "outlet_ranks", "graph_with_events"):
+        for name in ("resolved", "graph", "clusters", "drawn_clusters", "events", "story_ranks", "outlet_ranks",
+                     "graph_with_events"):
             if name in self.__dict__:
                 other.__dict__[name] = self.__dict__[name]
         return other

@@ -64,6 +64,7 @@ class StoryRank(TypedDict):
     pagerank: float
     betweenness: float
     betweenness_method: str
+    event_outlets: int  # independent outlets of the story's event (1 when no event holds it)
     combined: float
 
 

@@ -97,7 +97,8 @@ def story_ranks_table(rows: list[StoryRank], graph: nx.DiGraph | None = None) ->
     links = in_links_from_other_outlets(graph)
     frame["in_links_other_outlets"] = frame["story"].map(lambda s: links.get(s, 0))
     frame["published"] = pd.to_datetime(frame["published"], utc=True)
-    first = ["title", "outlet", "combined", "in_links_other_outlets", "quality", "pagerank", "betweenness", "published"]
+    first = ["title", "outlet", "combined", "event_outlets", "quality", "in_links_other_outlets", "pagerank", "betweenness",
+             "published"]
     return frame[first + [c for c in frame.columns if c not in first]]
 
 
@@ -262,6 +263,7 @@ def rank_columns(config, frame: pd.DataFrame) -> dict:
                "title": config.TextColumn(width="large"),
                "published": config.DatetimeColumn("published (UTC)", format="YYYY-MM-DD HH:mm"),
                "in_links_other_outlets": config.NumberColumn("in-links from other outlets"),
+               "event_outlets": config.NumberColumn("event's independent outlets"),
                "mean_quality": config.NumberColumn("mean quality", format="%.1f"),
                "pagerank": config.NumberColumn("PageRank", format="%.5f"),
                "betweenness": config.NumberColumn(format="%.5f")}

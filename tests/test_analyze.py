@@ -29,9 +29,12 @@ def test_story_ranks_on_seed(seed_graph):
     assert (article["out_degree"], article["in_degree"], article["degree"]) == (10, 0, 10)
     assert article["betweenness"] == pytest.approx(1.0)  # the hub of a star
     assert article["betweenness_method"] == "exact"
+    # combined: the reach of the story's event first, then quality: the best story is the best of the widest event
+    widest = max(r["event_outlets"] for r in rows.values())
     best = max(rows.values(), key=lambda r: r["combined"])
-    assert best["quality"] == 89
-    assert all(0 <= r["combined"] <= 1 for r in rows.values())
+    assert best["event_outlets"] == widest > 1
+    assert best["quality"] == max(r["quality"] for r in rows.values() if r["event_outlets"] == widest)
+    assert all(0 < r["combined"] <= 1 for r in rows.values())
 
 
 def test_outlet_ranks_and_co_coverage(seed_graph):
@@ -84,6 +87,16 @@ def test_azure_ranks_shape(azure_graph):
     sampled = story_ranks(azure_graph, exact_limit=1000)
     assert {r["betweenness_method"] for r in sampled} == {"sampled (1000 sources)"}
     assert max(r["quality"] or 0 for r in rows) == 136
+
+
+@pytest.mark.corpus
+def test_azure_combined_score_puts_widely_covered_events_first(azure_result):
+    ranks = sorted(azure_result.story_ranks, key=lambda r: (-r["combined"], r["story"]))
+    reach = {s: e["independent_outlets"] for e in azure_result.events for s in e["stories"]}
+    assert all(r["event_outlets"] == reach.get(r["story"], 1) for r in ranks)
+    assert all(r["event_outlets"] >= 10 for r in ranks[:20])  # a related list of 180 stories lifts no one
+    coupon = next(i for i, r in enumerate(ranks) if "certification prep bundle" in (r["title"] or ""))
+    assert coupon > 100  # the old formula's first story: a course bundle on sale
 
 
 def test_outlet_betweenness_and_combined_on_seed(seed_graph):

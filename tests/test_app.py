@@ -108,9 +108,9 @@ def test_rankings_link_only_web_urls(app):
     at = app(tab="Rankings")
     events, stories, outlets = (d.value for d in at.main.dataframe)
     assert list(events["independent"]) == [7]
-    assert list(stories.columns[:4]) == ["title", "outlet", "combined", "in_links_other_outlets"]
+    assert list(stories.columns[:5]) == ["title", "outlet", "combined", "event_outlets", "quality"]
     assert list(outlets.columns[:2]) == ["outlet", "kind"]
-    assert len(stories) == 11 and stories["in_links_other_outlets"].is_monotonic_decreasing
+    assert len(stories) == 11 and stories["combined"].is_monotonic_decreasing
     assert all(url.startswith(("https://", "http://")) for url in stories["url"])
 
 

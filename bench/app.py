@@ -167,6 +167,24 @@ def rerun_times(tab: str = "Network") -> list[tuple[str, float]]:
     return results
 
 
+def event_page_times(events=(1, 2, 3, 7, 20, 1)) -> list[tuple[int, float]]:
+    """Server time of opening an event's page (coverage chart, stories, watch list, outlets that did not
+    cover it) on the Clusters tab, one event after another; the last one was seen before."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(APP), default_timeout=300)
+    at.query_params["tab"] = "Clusters"
+    at.run()
+    times = []
+    for number in events:
+        at.selectbox(key="cluster_choice").select(number)
+        start = time.perf_counter()
+        at.run()
+        times.append((number, time.perf_counter() - start))
+        assert not at.exception, at.exception
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sessions", type=int, default=8)
@@ -193,6 +211,8 @@ def main() -> None:
     for tab in ("Network", "Clusters", "Rankings"):
         for name, seconds in rerun_times(tab):
             print(f"{tab} tab, rerun after filter change [{name}]: {seconds:.2f} s")
+    for number, seconds in event_page_times():
+        print(f"event page, event {number}: server rerun {seconds:.2f} s (requirement <= 1 s)")
     process, url = start_server(data)
     try:
         draws = first_draw(url)

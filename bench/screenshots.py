@@ -23,7 +23,10 @@ VIEWS = {
     "event-page": "?tab=Clusters",
     "network-cluster": "?level=topics&focus=cluster&focus_cluster=1",
     "network-story": "?focus=story",
+    "network-outlet": "?focus=outlet&focus_outlet=microsoft.com",
+    "rankings": "?tab=Rankings",
     "outlets": "?tab=Outlets",
+    "timeline": "?tab=Timeline",
 }
 
 
@@ -42,8 +45,8 @@ def shoot(url: str, out: Path, wait: float = 240) -> None:
                 for frame in page.frames:
                     with contextlib.suppress(Exception):  # frames come and go while Streamlit renders
                         drawn = drawn or frame.evaluate("window.graphappDrawnAt !== undefined")
-                if name in ("event-page", "outlets") and time.time() - start > 20:
-                    drawn = True  # pages without a drawing first: give them time, then take the shot
+                if not name.startswith("network") and time.time() - start > 5:
+                    drawn = page.locator('[data-testid="stStatusWidget"]').count() == 0  # the script has finished
                 page.wait_for_timeout(250)
             page.wait_for_timeout(2500)
             page.screenshot(path=str(out / f"{name}.png"))

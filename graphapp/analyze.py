@@ -34,7 +34,7 @@ __all__ = [
     "describe_group",
 ]
 
-# Stories: combined = 0.6·percentile(independent outlets of the story's event) + 0.4·percentile(quality).
+# Stories: combined = 0.6·log(independent outlets of its event)/log(most) + 0.4·percentile(quality).
 # Not links: on azure-news whole related lists of ~180 stories list each other, so degree and PageRank
 # mostly say which list a story sits in (the old formula's top story was a 97%-off course bundle).
 COMBINED_WEIGHTS = {"event_outlets": 0.6, "quality": 0.4}
@@ -201,7 +201,7 @@ def story_ranks(graph: nx.DiGraph, *, seed: int = 0, exact_limit: int = EXACT_BE
     indegree, outdegree, degree = directed.indegree(), directed.outdegree(), undirected.degree()
     nodes = graph.nodes
     event_outlets = [reach.get(key, 1) for key in stories]
-    combined = (COMBINED_WEIGHTS["event_outlets"] * _percentiles(event_outlets)
+    combined = (COMBINED_WEIGHTS["event_outlets"] * _log_share(event_outlets)
                 + COMBINED_WEIGHTS["quality"] * _percentiles([nodes[s].get("quality") or 0 for s in stories]))
     rows = []
     for i, key in enumerate(stories):
@@ -224,6 +224,15 @@ def story_ranks(graph: nx.DiGraph, *, seed: int = 0, exact_limit: int = EXACT_BE
             "combined": round(float(combined[i]), 6),
         })
     return rows
+
+
+def _log_share(counts: list[int]) -> np.ndarray:
+    """log(count) / log(largest count): 0 for one outlet, 1 for the widest event. On a log scale, since
+    the step from 1 to 5 outlets says more than the step from 25 to 30; not a percentile, which would put
+    an event of 13 outlets level with one of 33 (only about 2 % of stories are in either)."""
+    logs = np.log(np.asarray(counts, dtype=float))
+    peak = logs.max()
+    return logs / peak if peak > 0 else np.zeros_like(logs)
 
 
 def _percentiles(values: list) -> np.ndarray:

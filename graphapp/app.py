@@ -434,8 +434,8 @@ def render_rankings(result: Result, extra_kinds: tuple = ()) -> None:
     outlets = tables.outlet_ranks_table(result.outlet_ranks, kinds=kinds)
     method = stories["betweenness_method"].iloc[0] if len(stories) else "exact"
     st.text("Stories, by combined score: how widely their event was covered, and their quality")
-    st.caption("Combined score = 0.6 × percentile of the independent outlets that covered the story's event + 0.4 × "
-               "percentile of its quality. In-links: related links pointing at the story from stories of other "
+    st.caption("Combined score = 0.6 × log(independent outlets that covered the story's event) / log(the most any "
+               "event had) + 0.4 × percentile of its quality. In-links: related links pointing at the story from stories of other "
                f"outlets (its own outlet's links do not count). Betweenness: {method}. Sort by any column.")
     st.dataframe(stories.drop(columns=["betweenness_method", "story"]), hide_index=True, key="story_ranks",
                  column_config=tables.rank_columns(config, stories))

@@ -33,6 +33,8 @@ import hashlib
 import html
 import json
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -200,6 +202,28 @@ def standalone_html(data: Mapping[str, Any], *, title: str) -> str:
     )
 
 
+_SERIALISED: OrderedDict[str, str] = OrderedDict()  # version → checked JSON text, the last few drawn
+_SERIALISED_KEEP = 16
+_SERIALISED_LOCK = threading.Lock()
+
+
+def _serialised(data: Mapping[str, Any]) -> str:
+    """The payload checked and as JSON text, once per version: every new session sends the same graph, and
+    checking and encoding a whole corpus (4 MB on azure-news) would cost each of them about 0.3 s."""
+    version = str(data["version"])
+    with _SERIALISED_LOCK:  # sessions run in threads of their own
+        text = _SERIALISED.get(version)
+    if text is None:
+        check_payload(data)
+        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    with _SERIALISED_LOCK:
+        _SERIALISED[version] = text
+        _SERIALISED.move_to_end(version)
+        while len(_SERIALISED) > _SERIALISED_KEEP:
+            _SERIALISED.popitem(last=False)
+    return text
+
+
 def _session_keys(key: str) -> tuple[str, str]:
     return f"_graphapp_network_sent::{key}", f"_graphapp_network_need::{key}"
 
@@ -228,7 +252,7 @@ def network_component(
     import streamlit as st
     from streamlit.components.v1 import declare_component
 
-    check_payload(data)
+    text = _serialised(data)
     component = declare_component(COMPONENT_NAME, path=str(FRONTEND))
     key = key or COMPONENT_NAME
     version = str(data["version"])
@@ -240,7 +264,7 @@ def network_component(
         st.session_state[sent_key] = version
         if need is not None:
             st.session_state[need_key] = need
-    value = component(graph=dict(data) if send else None, version=version, selected=selected, search=search,
+    value = component(graph=text if send else None, version=version, selected=selected, search=search,
                       height=int(height), key=key, default=None)
     if not isinstance(value, dict) or "seq" not in value:
         return None

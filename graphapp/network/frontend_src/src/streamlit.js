@@ -2,7 +2,7 @@
 // "componentReady", Streamlit posts "streamlit:render" with the Python arguments on every rerun,
 // and the iframe answers with "setComponentValue" (which reruns the script) and "setFrameHeight".
 //
-// The graph is sent once per version: Python passes `graph` only when it has not yet sent that
+// The graph is sent once per version: Python passes `graph` (as JSON text) only when it has not yet sent that
 // version to this component instance, and passes `graph: null` (just `version`, `selected`,
 // `search`) on later reruns. The view is kept while the version is unchanged; only the selection
 // and search are applied. If the iframe was re-created and lacks the version (Python thought it had
@@ -37,13 +37,15 @@ export function streamlitMain(container) {
       height = args.height;
       send("streamlit:setFrameHeight", { height });
     }
-    if (args.graph && String(args.graph.version) !== version) {
+    // The graph comes as JSON text (Python serialises it once per version, not once per session).
+    if (args.graph && String(args.version) !== version) {
       window.graphappDataReadyAt = performance.now();
+      const graph = typeof args.graph === "string" ? JSON.parse(args.graph) : args.graph;
       if (view) view.destroy();
-      version = String(args.graph.version);
+      version = String(graph.version);
       lastSelected = undefined;
       lastSearch = undefined;
-      view = mount(container, args.graph, {
+      view = mount(container, graph, {
         height,
         onSelect: (key) => {
           clicked = key;

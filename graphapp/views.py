@@ -15,8 +15,8 @@ from .build import OUTLET, PUBLISHED_BY, RELATED, STORY, outlet_node
 from .render import NodeStyle, layout_positions, node_styles
 from .render.layout import clustered_positions
 
-__all__ = ["OVERVIEW_NODES", "OVERVIEW_EDGES", "NetworkView", "network_view", "cluster_overview", "focus_graph",
-           "outlet_network"]
+__all__ = ["OVERVIEW_NODES", "OVERVIEW_EDGES", "NetworkView", "network_view", "draws_whole", "cluster_overview",
+           "focus_graph", "outlet_network"]
 
 # Above these, the whole graph is drawn as an overview of clusters (measured: sigma.js draws 20k nodes
 # and 100k edges in about 1 s in headless Chromium with software WebGL; see bench/RESULTS.md).
@@ -68,16 +68,25 @@ def cluster_overview(graph: nx.DiGraph, clusters: list[dict], *, outlets: int = 
             overview.add_node(outlet, kind=OUTLET, name=data.get("name"), domain=data.get("domain"), stories=data.get("stories", 0))
         overview.add_edge(cluster_node, outlet, weight=count)
     links: Counter = Counter()
-    for u, v, kind in graph.edges(data="kind"):
-        if kind == RELATED and u in cluster_of and v in cluster_of and cluster_of[u] != cluster_of[v]:
-            links[tuple(sorted((cluster_of[u], cluster_of[v])))] += 1
+    adjacency = graph.adj  # only the clustered stories' own links: a walk over every edge costs seconds at ×4
+    for u, a in cluster_of.items():
+        for v, data in adjacency[u].items():
+            b = cluster_of.get(v)
+            if b is not None and b != a and data.get("kind") == RELATED:
+                links[(a, b) if a < b else (b, a)] += 1
     for (a, b), count in links.items():
         overview.add_edge(a, b, weight=count)
     return overview
 
 
-def _undirected_edges(graph: nx.DiGraph) -> int:
-    return len({(u, v) if u < v else (v, u) for u, v in graph.edges()})
+def draws_whole(graph: nx.DiGraph) -> bool:
+    """Whether the network view draws `graph` node by node, or (above OVERVIEW_NODES nodes or OVERVIEW_EDGES
+    undirected links) as an overview of its clusters."""
+    if graph.number_of_nodes() > OVERVIEW_NODES:
+        return False
+    if graph.number_of_edges() <= OVERVIEW_EDGES:
+        return True
+    return len({(u, v) if u < v else (v, u) for u, v in graph.edges()}) <= OVERVIEW_EDGES
 
 
 def _positions(graph: nx.DiGraph, clusters: list[dict], seed: int, *, grouped: bool = False) -> dict:
@@ -156,7 +165,7 @@ def network_view(
         focal = {focus[1]} if focus[0] == "story" else {outlet_node(focus[1])} if focus[0] == "outlet" else set()
         return NetworkView(part, style, _positions(part, clusters, seed, grouped=True), note,
                            focal=frozenset(focal & set(part)))
-    if graph.number_of_nodes() <= OVERVIEW_NODES and _undirected_edges(graph) <= OVERVIEW_EDGES:
+    if draws_whole(graph):
         style = node_styles(graph, color_by=color_by, clusters=clusters, size_by=size_by, size_label=size_label)
         stories = sum(1 for _, k in graph.nodes(data="kind") if k == STORY)
         note = f"all {stories:,} stories and their outlets"
@@ -175,7 +184,26 @@ def network_view(
     note = (f"Overview: the graph has {graph.number_of_nodes():,} nodes and {graph.number_of_edges():,} edges, more than "
             f"{OVERVIEW_NODES:,} nodes or {OVERVIEW_EDGES:,} edges, so {len(clusters):,} clusters are drawn as single nodes "
             f"next to the {OVERVIEW_OUTLETS} busiest outlets; pick a cluster, outlet or story to drill down.")
-    return NetworkView(overview, style, layout_positions(overview, seed=seed), note, overview=True, edge_width_key="weight")
+    return NetworkView(overview, style, _overview_positions(overview, seed), note, overview=True, edge_width_key="weight")
+
+
+def _overview_positions(overview: nx.Graph, seed: int) -> dict:
+    """Each outlet of the overview at the centre of a sunflower of the clusters it has most stories in, the
+    largest nearest; the flowers packed on a spiral, the busiest outlet's in the middle. Linear in the number
+    of clusters: a force layout of the 2,800 clusters of azure-news ×4 took 10 s, of ×10 about a minute."""
+    home: dict[str, list] = {}
+    for node, kind in overview.nodes(data="kind"):
+        if kind == "cluster":
+            outlets = [(-data.get("weight", 0), other) for other, data in overview[node].items()
+                       if overview.nodes[other].get("kind") == OUTLET]
+            home.setdefault(min(outlets)[1] if outlets else None, []).append(node)
+    by_size = sorted(home.get(None, []), key=lambda n: (-overview.nodes[n].get("stories", 0), n))
+    outlets = sorted((n for n, k in overview.nodes(data="kind") if k == OUTLET), key=lambda n: (-overview.nodes[n].get("stories", 0), n))
+    groups = [[outlet] + sorted(home.get(outlet, []), key=lambda n: (-overview.nodes[n].get("stories", 0), n))
+              for outlet in outlets] + [by_size]
+    unlinked = nx.Graph()
+    unlinked.add_nodes_from(overview)
+    return clustered_positions(unlinked, [g for g in groups if g], seed=seed)
 
 
 def outlet_network(graph: nx.DiGraph, *, seed: int = 0, min_links: int = 1, partners: int = 3) -> NetworkView:

@@ -442,3 +442,29 @@ def test_outlet_drill_down_draws_the_links_of_its_own_stories(azure_result):
     others = [(u, v) for u, v, k in part.edges(data="kind") if u not in own and v not in own and k != PUBLISHED_BY]
     assert others == [] and part.number_of_edges() < graph.subgraph(part).number_of_edges()
     assert "only the links of its own stories" in note
+
+
+@pytest.mark.corpus
+def test_overview_above_the_threshold_places_clusters_around_their_outlets(azure_result, monkeypatch):
+    import math
+
+    from graphapp import views
+
+    monkeypatch.setattr(views, "OVERVIEW_NODES", 5_000)  # azure-news has 5,370 nodes: drawn as an overview
+    graph, clusters = azure_result.graph, azure_result.clusters
+    view = views.network_view(graph, clusters=clusters)
+    assert view.overview and "Overview" in view.note
+    assert {n for n, k in view.graph.nodes(data="kind") if k == "cluster"} == {f"cluster:{c['id']}" for c in clusters}
+    points = list(view.positions.values())
+    assert len(points) == view.graph.number_of_nodes() == len(set(points))  # every node placed, none on another
+    assert views.network_view(graph, clusters=clusters).positions == view.positions  # seeded: the same picture
+    outlets = [n for n, k in view.graph.nodes(data="kind") if k == "outlet"]
+    ratios = []
+    for node, kind in view.graph.nodes(data="kind"):
+        links = {o: d["weight"] for o, d in view.graph[node].items() if o in outlets}
+        if kind == "cluster" and links:
+            home = min(links, key=lambda o: (-links[o], o))
+            others = sorted(math.dist(view.positions[o], view.positions[node]) for o in outlets if o != home)
+            ratios.append(math.dist(view.positions[home], view.positions[node]) / others[len(others) // 2])
+    ratios.sort()
+    assert len(ratios) > 300 and ratios[len(ratios) // 2] < 0.5  # nearer its outlet than to most others (random: ~1)

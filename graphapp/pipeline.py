@@ -319,13 +319,10 @@ class Result:
     @cached_property
     def network(self):
         """What the network view draws for these options (views.NetworkView)."""
-        from .views import draws_whole, network_view
+        from .views import network_view
 
-        options = self.options
-        graph = self.graph
-        if options.level == "events" and (options.focus_key or draws_whole(graph)):
-            graph = self.graph_with_events  # events draw their similarity links (an overview has no story to link)
-        return network_view(graph, clusters=self.drawn_clusters, color_by=options.color_by, size_by=self.size_values(),
+        options = self.options  # at the events level, the view draws the events' similarity links from their evidence
+        return network_view(self.graph, clusters=self.drawn_clusters, color_by=options.color_by, size_by=self.size_values(),
                             size_label=options.size_by, focus=options.focus_key, seed=options.seed)
 
 

@@ -12,6 +12,7 @@ import networkx as nx
 
 from .analyze import co_coverage_graph, coverage_clusters
 from .build import OUTLET, PUBLISHED_BY, RELATED, STORY, outlet_node
+from .events import SIMILAR
 from .render import NodeStyle, layout_positions, node_styles
 from .render.layout import clustered_positions
 
@@ -128,7 +129,20 @@ def focus_graph(graph: nx.DiGraph, focus: tuple, clusters: list[dict]) -> tuple[
     else:
         raise ValueError(f"unknown focus {kind!r}")
     outlets = {outlet_node(graph.nodes[s]["outlet"]) for s in stories}
-    return _induced(graph, stories | outlets, anchors), note
+    return _add_event_links(_induced(graph, stories | outlets, anchors), clusters, anchors), note
+
+
+def _add_event_links(drawn: nx.DiGraph, clusters: list[dict], anchors: set | None = None) -> nx.DiGraph:
+    """`drawn` (a graph made for this view, changed in place) with a `similar` line for each link of an
+    event's evidence that no related link draws already. Not a copy of the whole graph with the evidence on
+    it: one such copy per cached analysis held most of the app's memory with 8 sessions."""
+    for cluster in clusters:
+        for link in cluster.get("evidence", ()):
+            a, b = link["a"], link["b"]
+            if (a in drawn and b in drawn and not drawn.has_edge(a, b) and not drawn.has_edge(b, a)
+                    and (anchors is None or a in anchors or b in anchors)):
+                drawn.add_edge(a, b, kind=SIMILAR)
+    return drawn
 
 
 def _induced(graph: nx.DiGraph, keep: set, anchors: set | None = None) -> nx.DiGraph:
@@ -173,10 +187,12 @@ def network_view(
             drawn = graph.__class__()
             drawn.add_nodes_from(graph.nodes(data=True))
             drawn.add_edges_from((u, v, d) for u, v, d in graph.edges(data=True) if d.get("kind") != PUBLISHED_BY)
-            graph = drawn
             note += ("; the outlets (grey squares) form a disc of their own and their links to stories are not drawn "
                      "at this size: colour by outlet, or drill into an outlet")
-        return NetworkView(graph, style, _positions(graph, clusters, seed), note)
+        else:
+            drawn = graph.copy() if any(cluster.get("evidence") for cluster in clusters) else graph
+        drawn = _add_event_links(drawn, clusters)
+        return NetworkView(drawn, style, _positions(drawn, clusters, seed), note)
     overview = cluster_overview(graph, clusters)
     as_nodes = [{**cluster, "stories": [f"cluster:{cluster['id']}"]} for cluster in clusters]
     style = node_styles(overview, color_by="cluster", clusters=as_nodes, top=len(as_nodes),

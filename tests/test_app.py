@@ -37,12 +37,17 @@ def caption(at) -> str:
     return at.main.caption[0].value
 
 
+def sent_graph(component) -> dict:
+    """The graph a network component sent to the browser (as JSON text, inside the component's arguments)."""
+    return json.loads(json.loads(component.proto.json_args)["graph"])
+
+
 def test_opens_on_the_seed_and_shows_what_is_loaded(app):
     at = app()
     assert at.sidebar.caption[0].value == "1 files · 11 stories · 9 outlets · 10 links"
     assert caption(at) == "seeds: 11 stories shown, 1 events"  # events are the default level
     (network,) = at.get("component_instance")  # the sigma.js network view, with the whole graph sent once
-    graph = json.loads(network.proto.json_args)["graph"]
+    graph = sent_graph(network)
     assert len(graph["nodes"]["key"]) == 20 and len(graph["edges"]["source"]) >= 21  # links, and the events' similar links
 
 
@@ -145,7 +150,7 @@ def test_article_text_is_inert_everywhere(app, tmp_path):
     assert all(evil not in m.value for m in at.main.markdown)
     at = app(paths=[tmp_path], tab="Network", level="topics")
     (network,) = at.get("component_instance")  # the title travels as data and is drawn as text
-    labels = json.loads(network.proto.json_args)["graph"]["nodes"]["label"]
+    labels = sent_graph(network)["nodes"]["label"]
     assert evil in labels
 
 

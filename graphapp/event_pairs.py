@@ -1,0 +1,264 @@
+"""The pair model of the event level: separate evidence features for two stories, and the shipped logistic
+regression that turns them into the probability that both report one event.
+
+Features (one number each, per candidate pair; see FEATURES): TF-IDF cosine of the titles, of the excerpts and of
+the whole texts; cosine of the named things (capitalised words, numbers and product names); cosine of the URL
+slugs; the time gap as two smooth decays; a publisher's related link between them; third parties listing both in
+their related lists (co-citation); same outlet; and "what differs": the share of a title's named things and of its
+words that the other story does not mention at all (two events of one saga differ there). The weights live in
+graphapp/data/event_pair_model.json, written by bench/train_pair_model.py from the labelled events of
+tests/data/events/; scoring needs only numpy.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from importlib import resources
+from typing import NamedTuple
+from urllib.parse import urlsplit
+
+import numpy as np
+
+__all__ = ["FEATURES", "PairModel", "Candidates", "load_model", "candidate_pairs", "DUPLICATE_SIMILARITY"]
+
+FEATURES = ("title", "excerpt", "text", "entities", "slug", "slug_known", "near_1d", "near_5d", "related",
+            "co_cited", "same_outlet", "title_entities_new", "title_words_new")
+DUPLICATE_SIMILARITY = 0.8  # whole-text cosine from which a story is a copy of another (wire, syndication)
+FLOOR = 0.05  # whole-text cosine under which a pair without related links is not a candidate
+UNDATED_GAP = 48.0  # hours assumed between a story without a date and any other
+
+_ENTITY = re.compile(r"\$?\d[\d,.]*\d(?:\s?(?:%|bn|billion|million|m|k))?|\$?\d(?:\s?(?:%|bn|billion|million))?"
+                     r"|\b[A-Z][\w&+\-.']*[\w+]|\b[a-z]+[A-Z]\w*")
+_SLUG_WORD = re.compile(r"[a-z]{3,}")
+_SLUG_NOISE = {"www", "com", "html", "htm", "aspx", "php", "news", "article", "articles", "story", "blog", "amp",
+               "index", "category", "en", "us", "the", "and", "for", "with", "from", "that", "this", "are", "has",
+               "its", "will", "how", "why", "what", "new", "says", "after", "over", "into", "about"}
+
+
+class PairModel(NamedTuple):
+    """The shipped logistic regression: p = 1 / (1 + exp(-(weights · features + intercept)))."""
+
+    features: tuple[str, ...]
+    weights: np.ndarray
+    intercept: float
+    threshold: float  # the default same-event probability, chosen by grouping quality on the training sets
+    trained_on: tuple[str, ...]
+
+    def probability(self, x: np.ndarray) -> np.ndarray:
+        """Same-event probability of each row of `x` (columns in FEATURES order)."""
+        return 1.0 / (1.0 + np.exp(-(x @ self.weights + self.intercept)))
+
+    def contributions(self, row: np.ndarray) -> dict[str, float]:
+        """Each feature's share of the log-odds of one pair (weight × value), for "why are these linked"."""
+        return {name: round(float(w * v), 3) for name, w, v in zip(self.features, self.weights, row)}
+
+
+def model_from(data: dict) -> PairModel:
+    """A PairModel from the JSON the training script writes (feature names checked against FEATURES)."""
+    names = tuple(data["features"])
+    if names != FEATURES:
+        raise ValueError(f"pair model features {names} differ from the code's {FEATURES}: retrain it "
+                         "(python bench/train_pair_model.py)")
+    return PairModel(names, np.array([data["weights"][n] for n in names], dtype=float), float(data["intercept"]),
+                     float(data["threshold"]), tuple(data.get("trained_on", ())))
+
+
+@cache
+def load_model() -> PairModel:
+    """The model shipped in graphapp/data/event_pair_model.json."""
+    text = resources.files("graphapp").joinpath("data", "event_pair_model.json").read_text(encoding="utf-8")
+    return model_from(json.loads(text))
+
+
+def _stemmed_tfidf(docs: list[str], analyzer=None, stem: bool = True):
+    """TF-IDF rows over word stems (or over `analyzer`'s tokens); an empty matrix when no document has a word."""
+    import scipy.sparse as sp
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+
+    if analyzer is None:
+        counter = CountVectorizer(stop_words="english", strip_accents="unicode", dtype=np.float32)
+    else:
+        counter = CountVectorizer(analyzer=analyzer, dtype=np.float32)
+    try:
+        counts = counter.fit_transform(docs)
+    except ValueError:  # empty vocabulary
+        return sp.csr_matrix((len(docs), 1), dtype=np.float32)
+    if stem:
+        import Stemmer  # PyStemmer: the Snowball stemmers, in C
+
+        stems = Stemmer.Stemmer("english").stemWords(counter.get_feature_names_out().tolist())
+        distinct, column = np.unique(stems, return_inverse=True)
+        merge = sp.csr_matrix((np.ones(len(stems), dtype=np.float32), (np.arange(len(stems)), column)),
+                              shape=(len(stems), len(distinct)))
+        counts = counts @ merge
+    return TfidfTransformer(sublinear_tf=True).fit_transform(counts).astype(np.float32).tocsr()
+
+
+def entities(text: str) -> list[str]:
+    """Named things of a text: capitalised words (not the first word), words with inner capitals (iPhone),
+    and numbers with their unit, lower-cased. A plain extractor: no NLP model.
+
+    >>> entities("Pentagon watchdog clears Microsoft's $10 billion JEDI award to iPhone maker")
+    ["microsoft's", '$10 billion', 'jedi', 'iphone']
+    """
+    found = []
+    for k, match in enumerate(_ENTITY.finditer(text)):
+        token = match.group(0)
+        if k == 0 and match.start() == 0 and token[0].isalpha() and not token[1:].isupper() and not any(
+                c.isupper() for c in token[1:]):
+            continue  # a sentence's first word is capitalised anyway
+        found.append(token.lower().rstrip(".'"))
+    return found
+
+
+def _title_entities(text: str) -> list[str]:
+    """Entities of a title; in Title Case titles every word is capitalised, so only those not in the
+    stop list count (the IDF weights then make common words cheap)."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return [t for t in entities(text) if t not in ENGLISH_STOP_WORDS]
+
+
+def slug_words(url: str) -> str:
+    """The words of a URL's path (domain, ids and boilerplate left out): `.../pentagon-watchdog-clears-microsoft/`
+    → "pentagon watchdog clears microsoft"."""
+    path = urlsplit(url or "").path.lower()
+    return " ".join(w for w in _SLUG_WORD.findall(path) if w not in _SLUG_NOISE)
+
+
+class Candidates(NamedTuple):
+    """Candidate pairs (i < j) of the stories `keys`, their feature rows, and per-story data for grouping."""
+
+    keys: list[str]
+    hours: np.ndarray
+    outlets: np.ndarray
+    rows: np.ndarray
+    cols: np.ndarray
+    x: np.ndarray  # one row per pair, columns in FEATURES order
+    text: object  # whole-text TF-IDF rows (scipy sparse) or None without any text
+    candidate: np.ndarray  # False for pairs computed only because they were asked for (`also`)
+
+
+def _cosines(matrix, rows, cols) -> np.ndarray:
+    if not len(rows):
+        return np.zeros(0, dtype=np.float32)
+    return np.asarray(matrix[rows].multiply(matrix[cols]).sum(axis=1), dtype=np.float32).ravel()
+
+
+def _title_against_full(titles: list[str], fulls: list[str], full_analyzer, title_analyzer):
+    """IDF-weighted 0/1 rows of each title's tokens, and 0/1 rows of each whole text's tokens, over one
+    vocabulary (word stems when no analyzer is given)."""
+    import scipy.sparse as sp
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    if full_analyzer is None:
+        counter = CountVectorizer(stop_words="english", strip_accents="unicode", dtype=np.float32, binary=True)
+        titler = counter
+    else:
+        counter = CountVectorizer(analyzer=full_analyzer, dtype=np.float32, binary=True)
+        titler = None
+    try:
+        full = counter.fit_transform(fulls)
+    except ValueError:
+        empty = sp.csr_matrix((len(titles), 1), dtype=np.float32)
+        return empty, empty
+    if titler is None:
+        titler = CountVectorizer(analyzer=title_analyzer, vocabulary=counter.vocabulary_, dtype=np.float32, binary=True)
+    title = titler.transform(titles)
+    if full_analyzer is None:  # merge the columns of one stem
+        import Stemmer
+
+        stems = Stemmer.Stemmer("english").stemWords(counter.get_feature_names_out().tolist())
+        distinct, column = np.unique(stems, return_inverse=True)
+        merge = sp.csr_matrix((np.ones(len(stems), dtype=np.float32), (np.arange(len(stems)), column)),
+                              shape=(len(stems), len(distinct)))
+        full, title = full @ merge, title @ merge
+        full.data[:] = 1
+        title.data[:] = 1
+    df = np.asarray((full > 0).sum(axis=0), dtype=np.float64).ravel()
+    idf = np.log((1 + len(fulls)) / (1 + df)) + 1
+    return (title.multiply(idf[None, :])).tocsr(), (full > 0).astype(np.float32).tocsr()
+
+
+def _new_share(title_weights, other_binary, rows, cols) -> np.ndarray:
+    """Per pair, the larger of the two sides' share of title weight whose token the other side lacks entirely."""
+    total = np.asarray(title_weights.sum(axis=1), dtype=np.float64).ravel()
+    shares = []
+    for a, b in ((rows, cols), (cols, rows)):
+        kept = np.asarray(title_weights[a].multiply(other_binary[b]).sum(axis=1), dtype=np.float64).ravel()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            shares.append(np.where(total[a] > 0, 1 - kept / np.where(total[a] > 0, total[a], 1), 0.0))
+    return np.maximum(*shares)
+
+
+def candidate_pairs(stories: list[tuple[str, dict]], related: list[tuple[int, int]], window: float,
+                    also=()) -> Candidates:
+    """Candidate pairs of `stories` ((key, node data), key order) at most `window` hours apart whose whole texts
+    have a cosine of at least FLOOR or that a related list links, directly or as co-cited, with their features.
+    `related` holds (lister, listed) index pairs; `also`, (key, key) pairs computed whatever they are (their
+    `candidate` flag says whether they are candidates)."""
+    import scipy.sparse as sp
+
+    from .events import _close_pairs
+    from .records import parse_utc
+
+    n = len(stories)
+    keys = [key for key, _ in stories]
+    titles = [data.get("title") or "" for _, data in stories]
+    excerpts = [data.get("excerpt") or "" for _, data in stories]
+    hours = np.array([parse_utc(d["published"]).timestamp() / 3600 if d.get("published") else np.nan
+                      for _, d in stories], dtype=float)
+    outlets = np.array([d.get("outlet", "") for _, d in stories])
+    empty = np.zeros(0, np.int64)
+    if n < 2:
+        return Candidates(keys, hours, outlets, empty, empty, np.zeros((0, len(FEATURES))), None, np.zeros(0, bool))
+    text = _stemmed_tfidf([f"{t} {t} {e}" for t, e in zip(titles, excerpts)])
+    if text.nnz == 0:
+        return Candidates(keys, hours, outlets, empty, empty, np.zeros((0, len(FEATURES))), None, np.zeros(0, bool))
+    rows, cols, _ = _close_pairs(text, hours, window, FLOOR)
+    # related lists: direct links, and pairs listed together by a third story (co-citation)
+    listing = sp.csr_matrix((np.ones(len(related), dtype=np.float32),
+                             (np.array([a for a, _ in related], dtype=np.int64),
+                              np.array([b for _, b in related], dtype=np.int64))), shape=(n, n))
+    listing.data[:] = 1
+    direct = ((listing + listing.T) > 0).astype(np.float32).tocsr()
+    co = (listing.T @ listing).tocsr()
+    co.setdiag(0)
+    co.eliminate_zeros()
+    extra = sp.triu(direct + co, k=1).tocoo()
+    codes = np.unique(np.concatenate([rows * n + cols, extra.row.astype(np.int64) * n + extra.col]))
+    rows, cols = codes // n, codes % n
+    rows, cols = rows[~(np.abs(hours[rows] - hours[cols]) > window)], cols[~(np.abs(hours[rows] - hours[cols]) > window)]
+    candidate = np.ones(len(rows), dtype=bool)
+    index = {key: i for i, key in enumerate(keys)}
+    asked = np.array(sorted({(min(index[u], index[v]), max(index[u], index[v])) for u, v in also
+                             if u in index and v in index and u != v}), dtype=np.int64).reshape(-1, 2)
+    if len(asked):
+        codes = rows * n + cols
+        new = ~np.isin(asked[:, 0] * n + asked[:, 1], codes)
+        rows, cols = np.concatenate([rows, asked[new, 0]]), np.concatenate([cols, asked[new, 1]])
+        candidate = np.concatenate([candidate, np.zeros(int(new.sum()), dtype=bool)])
+    gap = np.abs(hours[rows] - hours[cols])
+    gap = np.where(np.isnan(gap), UNDATED_GAP, gap)
+
+    title = _stemmed_tfidf(titles)
+    excerpt = _stemmed_tfidf(excerpts)
+    named = _stemmed_tfidf([f"{t} {e}" for t, e in zip(titles, excerpts)], analyzer=entities, stem=False)
+    slugs = [slug_words(data.get("url") or key) for key, data in stories]
+    slug = _stemmed_tfidf(slugs)
+    slug_known = np.array([len(s.split()) >= 3 for s in slugs])
+    fulls = [f"{t} {e} {s}" for t, e, s in zip(titles, excerpts, slugs)]
+    # what differs: the title's named things and words that the other story does not mention anywhere
+    title_named, full_named = _title_against_full(titles, fulls, entities, _title_entities)
+    title_words, full_words = _title_against_full(titles, fulls, None, None)
+    x = np.column_stack([
+        _cosines(title, rows, cols), _cosines(excerpt, rows, cols), _cosines(text, rows, cols),
+        _cosines(named, rows, cols), _cosines(slug, rows, cols), slug_known[rows] & slug_known[cols],
+        np.exp(-gap / 24), np.exp(-gap / 120),
+        np.asarray(direct[rows, cols]).ravel() > 0, np.log1p(np.asarray(co[rows, cols]).ravel()),
+        outlets[rows] == outlets[cols],
+        _new_share(title_named, full_named, rows, cols), _new_share(title_words, full_words, rows, cols),
+    ]).astype(np.float64)
+    return Candidates(keys, hours, outlets, rows, cols, x, text, candidate)

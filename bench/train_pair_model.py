@@ -3,9 +3,11 @@
     python bench/train_pair_model.py           # train on every labelled set, write the shipped weights
     python bench/train_pair_model.py --check   # train again and compare with the shipped file (exit 1 if not equal)
 
-Training pairs: the candidate pairs (graphapp.events.pair_candidates, default window) whose two stories are both
-labelled in one set: 1 when they are in one event, 0 otherwise. Pairs with an unlabelled story are left out
-(unlabelled is not negative). Logistic regression (scikit-learn, L2, C=1, no class weights so the probability
+Training pairs: the candidate pairs (graphapp.events.pair_candidates, default window) with at least one story
+labelled in a set: 1 when both are in one event, 0 otherwise. A labelled event lists every story of the corpus
+that reports it (tests/data/events/README.md), so a labelled story paired with an unlabelled one is a negative;
+this keeps the many look-alike pairs that the grouping meets at run time in the training data, so the
+probability is calibrated on them too. Pairs of two unlabelled stories are left out. Logistic regression (scikit-learn, L2, C=1, no class weights so the probability
 stays calibrated) on the features of graphapp.event_pairs.FEATURES. The threshold is then chosen by grouping:
 the value in THRESHOLDS with the best mean B-cubed F1 over the training sets. Deterministic: same labels, same
 corpora, same file.
@@ -55,11 +57,10 @@ def prepare(graphs: dict) -> dict:
 
 
 def pair_labels(found, gold: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
-    """Indexes (into found's pairs) of the pairs with both stories labelled, and 1/0 same event."""
+    """Indexes (into found's pairs) of the pairs with a labelled story, and 1/0 same event."""
     ids = np.array([gold.get(key, "") for key in found.keys], dtype=object)
-    both = (ids[found.rows] != "") & (ids[found.cols] != "")
-    picked = np.flatnonzero(both)
-    return picked, (ids[found.rows[picked]] == ids[found.cols[picked]]).astype(int)
+    picked = np.flatnonzero((ids[found.rows] != "") | (ids[found.cols] != ""))
+    return picked, ((ids[found.rows[picked]] == ids[found.cols[picked]]) & (ids[found.rows[picked]] != "")).astype(int)
 
 
 def gold_of(set_name: str, keep=lambda event: True) -> dict[str, str]:

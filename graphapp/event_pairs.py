@@ -141,6 +141,11 @@ class Candidates(NamedTuple):
     candidate: np.ndarray  # False for pairs computed only because they were asked for (`also`)
 
 
+def _at(matrix, rows, cols) -> np.ndarray:
+    """Entries of a sparse matrix at (rows, cols), as a flat array (also when there are none)."""
+    return np.asarray(matrix[rows, cols]).ravel() if len(rows) else np.zeros(0, dtype=np.float32)
+
+
 def _cosines(matrix, rows, cols) -> np.ndarray:
     if not len(rows):
         return np.zeros(0, dtype=np.float32)
@@ -257,7 +262,7 @@ def candidate_pairs(stories: list[tuple[str, dict]], related: list[tuple[int, in
         _cosines(title, rows, cols), _cosines(excerpt, rows, cols), _cosines(text, rows, cols),
         _cosines(named, rows, cols), _cosines(slug, rows, cols), slug_known[rows] & slug_known[cols],
         np.exp(-gap / 24), np.exp(-gap / 120),
-        np.asarray(direct[rows, cols]).ravel() > 0, np.log1p(np.asarray(co[rows, cols]).ravel()),
+        _at(direct, rows, cols) > 0, np.log1p(_at(co, rows, cols)),
         outlets[rows] == outlets[cols],
         _new_share(title_named, full_named, rows, cols), _new_share(title_words, full_words, rows, cols),
     ]).astype(np.float64)

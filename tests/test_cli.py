@@ -178,7 +178,7 @@ def test_write_errors_are_one_line(tmp_path):
 
 def test_options_of_the_other_level_are_refused():
     assert "only for --level topics" in run("clusters", SEEDS, "--level", "events", "--seed", "3").stderr
-    assert "only for --level events" in run("clusters", SEEDS, "--level", "topics", "--threshold", "0.3").stderr
+    assert "only for --level events" in run("clusters", SEEDS, "--level", "topics", "--min-probability", "0.3").stderr
     assert "only for --level topics" in run("clusters", SEEDS, "--seed", "3").stderr  # events are the default
     assert "not nan" in run("clusters", SEEDS, "--level", "events", "--window", "nan").stderr
 

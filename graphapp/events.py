@@ -32,6 +32,8 @@ __all__ = ["SIMILAR", "EventSettings", "event_clusters", "group_pairs", "link_ev
            "with_similarity_edges"]
 
 SIMILAR = "similar"
+SAGA = 3  # two groups of at least this many stories each are also compared with their own cohesion…
+COHESION = 0.5  # …and merge only if their cross mean is at least this share of the lower of their own means
 KEPT = 0.02  # pairs less probable than this are dropped before grouping (they count 0)
 
 
@@ -79,12 +81,16 @@ def event_clusters(graph: nx.DiGraph, settings: EventSettings = EventSettings(),
     return events
 
 
-def group_pairs(n: int, rows: np.ndarray, cols: np.ndarray, probability: np.ndarray, threshold: float) -> list[list[int]]:
+def group_pairs(n: int, rows: np.ndarray, cols: np.ndarray, probability: np.ndarray, threshold: float,
+                cohesion: float = COHESION) -> list[list[int]]:
     """Groups of the n items from scored pairs (average linkage of the probabilities): pairs from the most
     probable down; two groups merge when the mean probability over all their cross pairs (a pair never scored
     counts 0) reaches `threshold`, so a story joins an event by resembling the event as a whole, and a
-    roundup or wire text that links a few stories of two events cannot carry the two into one. Passes repeat
-    until nothing merges: a report refused by a small event is tried again once the event has grown.
+    roundup or wire text that links a few stories of two events cannot carry the two into one. Two groups of
+    SAGA+ stories each must also be close relative to themselves: their cross mean at least `cohesion` times
+    the lower of their own inner means (two tight events of one saga stay apart even when the subject words
+    they share lift the cross pairs over the threshold). Passes repeat until nothing merges: a report refused
+    by a small event is tried again once the event has grown.
 
     >>> group_pairs(4, np.array([0, 0, 1, 2]), np.array([1, 2, 2, 3]), np.array([0.9, 0.8, 0.7, 0.6]), 0.5)
     [[0, 1, 2], [3]]
@@ -97,7 +103,13 @@ def group_pairs(n: int, rows: np.ndarray, cols: np.ndarray, probability: np.ndar
     order = [k for k in np.lexsort((cols, rows, -probability)).tolist() if probability[k] >= threshold]
     group_of = list(range(n))
     members: dict[int, list[int]] = {i: [i] for i in range(n)}
+    inner = dict.fromkeys(range(n), 0.0)  # group → sum of the probabilities of its inner pairs
     refused: set[tuple[int, int, int, int]] = set()
+
+    def own(group: int) -> float:
+        size = len(members[group])
+        return inner[group] / (size * (size - 1) / 2)
+
     for _ in range(4):
         merged = False
         for k in order:
@@ -109,9 +121,11 @@ def group_pairs(n: int, rows: np.ndarray, cols: np.ndarray, probability: np.ndar
                 continue
             small, large = (a, b) if (len(members[a]), b) < (len(members[b]), a) else (b, a)
             total = sum(p for x in members[small] for y, p in neighbours[x].items() if group_of[y] == large)
-            if total < threshold * len(members[small]) * len(members[large]):
+            cross = total / (len(members[small]) * len(members[large]))
+            if cross < threshold or (len(members[small]) >= SAGA and cross < cohesion * min(own(small), own(large))):
                 refused.add(state)
                 continue
+            inner[large] += inner.pop(small) + total
             members[large].extend(members[small])
             for x in members[small]:
                 group_of[x] = large

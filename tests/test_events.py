@@ -171,7 +171,7 @@ def test_two_loosely_similar_stories_are_not_an_event(tmp_path):
             "Market growth and key players by region.", "2021-03-02T12:00:00Z", "b.com")
     graph = build_graph(load([tmp_path], cache_dir=False).articles)
     pair = link_evidence(graph, "https://a.com/m1", "https://b.com/m2")
-    assert 0.0 < pair["similarity"] and pair["score"] < EventSettings().min_probability
+    assert pair["similarity"] > 0.0 and pair["score"] < EventSettings().min_probability
     assert event_clusters(graph) == []
     assert len(event_clusters(graph, EventSettings(min_probability=pair["score"] - 0.01))) == 1
 

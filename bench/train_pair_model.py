@@ -39,7 +39,7 @@ MODEL = ROOT / "graphapp" / "data" / "event_pair_model.json"
 TRAIN_SETS = {"azure-tune": ("azure-news", "azure-events.yaml"),
               "azure-check": ("azure-news", "azure-2021-events.yaml"),
               "powerapps-check": ("powerapps-news", "powerapps-events.yaml")}
-THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.2, 0.81, 0.05))
+THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.1, 0.81, 0.05))
 C = 1.0
 
 

@@ -29,7 +29,7 @@ DUPLICATE_SIMILARITY = 0.8  # whole-text cosine from which a story is a copy of 
 FLOOR = 0.05  # whole-text cosine under which a pair without related links is not a candidate
 UNDATED_GAP = 48.0  # hours assumed between a story without a date and any other
 
-_ENTITY = re.compile(r"\$?\d[\d,.]*\d(?:\s?(?:%|bn|billion|million|m|k))?|\$?\d(?:\s?(?:%|bn|billion|million))?"
+_ENTITY = re.compile(r"\b\d+[A-Za-z]\w*|\$?\d[\d,.]*\d(?:\s?(?:%|bn|billion|million|m|k))?|\$?\d(?:\s?(?:%|bn|billion|million))?"
                      r"|\b[A-Z][\w&+\-.']*[\w+]|\b[a-z]+[A-Z]\w*")
 _SLUG_WORD = re.compile(r"[a-z]{3,}")
 _SLUG_NOISE = {"www", "com", "html", "htm", "aspx", "php", "news", "article", "articles", "story", "blog", "amp",
@@ -72,28 +72,60 @@ def load_model() -> PairModel:
     return model_from(json.loads(text))
 
 
-def _stemmed_tfidf(docs: list[str], analyzer=None, stem: bool = True):
-    """TF-IDF rows over word stems (or over `analyzer`'s tokens); an empty matrix when no document has a word."""
-    import scipy.sparse as sp
-    from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+@cache
+def _stop_words() -> frozenset[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    if analyzer is None:
-        counter = CountVectorizer(stop_words="english", strip_accents="unicode", dtype=np.float32)
-    else:
-        counter = CountVectorizer(analyzer=analyzer, dtype=np.float32)
-    try:
-        counts = counter.fit_transform(docs)
-    except ValueError:  # empty vocabulary
-        return sp.csr_matrix((len(docs), 1), dtype=np.float32)
-    if stem:
-        import Stemmer  # PyStemmer: the Snowball stemmers, in C
+    return frozenset(ENGLISH_STOP_WORDS)
 
-        stems = Stemmer.Stemmer("english").stemWords(counter.get_feature_names_out().tolist())
-        distinct, column = np.unique(stems, return_inverse=True)
-        merge = sp.csr_matrix((np.ones(len(stems), dtype=np.float32), (np.arange(len(stems)), column)),
-                              shape=(len(stems), len(distinct)))
-        counts = counts @ merge
+
+_WORD = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
+
+
+def _stem_lists(texts: list[str]) -> list[list[str]]:
+    """Each text as its English word stems (lower case, accents stripped, stop words out; PyStemmer's Snowball
+    stemmer: "outage"/"outages", "erupts"/"eruption" are one term). Each distinct word is stemmed once."""
+    import Stemmer  # PyStemmer: the Snowball stemmers, in C
+    from sklearn.feature_extraction.text import strip_accents_unicode
+
+    stop = _stop_words()
+    raw = [[w for w in _WORD.findall(strip_accents_unicode(text.lower())) if w not in stop] for text in texts]
+    distinct = sorted({w for words in raw for w in words})
+    stem = dict(zip(distinct, Stemmer.Stemmer("english").stemWords(distinct)))
+    return [[stem[w] for w in words] for words in raw]
+
+
+class _Vocabulary:
+    """Token → column, over every token list given; `counts` makes the sparse count rows of token lists."""
+
+    def __init__(self, token_lists: list[list[str]]):
+        self.index = {token: k for k, token in enumerate(sorted({t for tokens in token_lists for t in tokens}))}
+
+    def counts(self, token_lists: list[list[str]]):
+        import scipy.sparse as sp
+
+        index = self.index
+        indices = np.array([index[t] for tokens in token_lists for t in tokens], dtype=np.int64)
+        indptr = np.concatenate([[0], np.cumsum([len(tokens) for tokens in token_lists])]).astype(np.int64)
+        matrix = sp.csr_matrix((np.ones(len(indices), dtype=np.float32), indices, indptr),
+                               shape=(len(token_lists), max(len(index), 1)))
+        matrix.sum_duplicates()
+        return matrix
+
+
+def _tfidf(counts):
+    """TF-IDF rows (sublinear term frequency, smooth IDF, unit length) of count rows."""
+    from sklearn.feature_extraction.text import TfidfTransformer
+
     return TfidfTransformer(sublinear_tf=True).fit_transform(counts).astype(np.float32).tocsr()
+
+
+def _idf_weighted(title_counts, full_counts):
+    """0/1 title rows weighted by the IDF of each token over the whole texts."""
+    df = np.asarray((full_counts > 0).sum(axis=0), dtype=np.float64).ravel()
+    idf = np.log((1 + full_counts.shape[0]) / (1 + df)) + 1
+    binary = (title_counts > 0).astype(np.float32)
+    return binary.multiply(idf[None, :]).tocsr()
 
 
 def entities(text: str) -> list[str]:
@@ -103,22 +135,10 @@ def entities(text: str) -> list[str]:
     >>> entities("Pentagon watchdog clears Microsoft's $10 billion JEDI award to iPhone maker")
     ["microsoft's", '$10 billion', 'jedi', 'iphone']
     """
-    found = []
-    for k, match in enumerate(_ENTITY.finditer(text)):
-        token = match.group(0)
-        if k == 0 and match.start() == 0 and token[0].isalpha() and not token[1:].isupper() and not any(
-                c.isupper() for c in token[1:]):
-            continue  # a sentence's first word is capitalised anyway
-        found.append(token.lower().rstrip(".'"))
-    return found
-
-
-def _title_entities(text: str) -> list[str]:
-    """Entities of a title; in Title Case titles every word is capitalised, so only those not in the
-    stop list count (the IDF weights then make common words cheap)."""
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    return [t for t in entities(text) if t not in ENGLISH_STOP_WORDS]
+    found = _ENTITY.findall(text)
+    if found and text.startswith(found[0]) and found[0][0].isalpha() and (found[0][1:].islower() or len(found[0]) == 1):
+        found = found[1:]  # a sentence's first word is capitalised anyway
+    return [token.lower().rstrip(".'") for token in found]
 
 
 def slug_words(url: str) -> str:
@@ -150,41 +170,6 @@ def _cosines(matrix, rows, cols) -> np.ndarray:
     if not len(rows):
         return np.zeros(0, dtype=np.float32)
     return np.asarray(matrix[rows].multiply(matrix[cols]).sum(axis=1), dtype=np.float32).ravel()
-
-
-def _title_against_full(titles: list[str], fulls: list[str], full_analyzer, title_analyzer):
-    """IDF-weighted 0/1 rows of each title's tokens, and 0/1 rows of each whole text's tokens, over one
-    vocabulary (word stems when no analyzer is given)."""
-    import scipy.sparse as sp
-    from sklearn.feature_extraction.text import CountVectorizer
-
-    if full_analyzer is None:
-        counter = CountVectorizer(stop_words="english", strip_accents="unicode", dtype=np.float32, binary=True)
-        titler = counter
-    else:
-        counter = CountVectorizer(analyzer=full_analyzer, dtype=np.float32, binary=True)
-        titler = None
-    try:
-        full = counter.fit_transform(fulls)
-    except ValueError:
-        empty = sp.csr_matrix((len(titles), 1), dtype=np.float32)
-        return empty, empty
-    if titler is None:
-        titler = CountVectorizer(analyzer=title_analyzer, vocabulary=counter.vocabulary_, dtype=np.float32, binary=True)
-    title = titler.transform(titles)
-    if full_analyzer is None:  # merge the columns of one stem
-        import Stemmer
-
-        stems = Stemmer.Stemmer("english").stemWords(counter.get_feature_names_out().tolist())
-        distinct, column = np.unique(stems, return_inverse=True)
-        merge = sp.csr_matrix((np.ones(len(stems), dtype=np.float32), (np.arange(len(stems)), column)),
-                              shape=(len(stems), len(distinct)))
-        full, title = full @ merge, title @ merge
-        full.data[:] = 1
-        title.data[:] = 1
-    df = np.asarray((full > 0).sum(axis=0), dtype=np.float64).ravel()
-    idf = np.log((1 + len(fulls)) / (1 + df)) + 1
-    return (title.multiply(idf[None, :])).tocsr(), (full > 0).astype(np.float32).tocsr()
 
 
 def _new_share(title_weights, other_binary, rows, cols) -> np.ndarray:
@@ -219,7 +204,12 @@ def candidate_pairs(stories: list[tuple[str, dict]], related: list[tuple[int, in
     empty = np.zeros(0, np.int64)
     if n < 2:
         return Candidates(keys, hours, outlets, empty, empty, np.zeros((0, len(FEATURES))), None, np.zeros(0, bool))
-    text = _stemmed_tfidf([f"{t} {t} {e}" for t, e in zip(titles, excerpts)])
+    slugs = [slug_words(data.get("url") or key) for key, data in stories]
+    # every text is tokenized once: word stems of title, excerpt and slug over one vocabulary, named things
+    stems = _stem_lists(titles + excerpts + slugs)
+    title_words, excerpt_words, slug_tokens = stems[:n], stems[n:2 * n], stems[2 * n:]
+    words = _Vocabulary(stems)
+    text = _tfidf(words.counts([t + t + e for t, e in zip(title_words, excerpt_words)]))
     if text.nnz == 0:
         return Candidates(keys, hours, outlets, empty, empty, np.zeros((0, len(FEATURES))), None, np.zeros(0, bool))
     rows, cols, _ = _close_pairs(text, hours, window, FLOOR)
@@ -233,9 +223,9 @@ def candidate_pairs(stories: list[tuple[str, dict]], related: list[tuple[int, in
     co.setdiag(0)
     co.eliminate_zeros()
     extra = sp.triu(direct + co, k=1).tocoo()
-    codes = np.unique(np.concatenate([rows * n + cols, extra.row.astype(np.int64) * n + extra.col]))
+    near = ~(np.abs(hours[extra.row] - hours[extra.col]) > window)
+    codes = np.unique(np.concatenate([rows * n + cols, extra.row[near].astype(np.int64) * n + extra.col[near]]))
     rows, cols = codes // n, codes % n
-    rows, cols = rows[~(np.abs(hours[rows] - hours[cols]) > window)], cols[~(np.abs(hours[rows] - hours[cols]) > window)]
     candidate = np.ones(len(rows), dtype=bool)
     index = {key: i for i, key in enumerate(keys)}
     asked = np.array(sorted({(min(index[u], index[v]), max(index[u], index[v])) for u, v in also
@@ -248,16 +238,21 @@ def candidate_pairs(stories: list[tuple[str, dict]], related: list[tuple[int, in
     gap = np.abs(hours[rows] - hours[cols])
     gap = np.where(np.isnan(gap), UNDATED_GAP, gap)
 
-    title = _stemmed_tfidf(titles)
-    excerpt = _stemmed_tfidf(excerpts)
-    named = _stemmed_tfidf([f"{t} {e}" for t, e in zip(titles, excerpts)], analyzer=entities, stem=False)
-    slugs = [slug_words(data.get("url") or key) for key, data in stories]
-    slug = _stemmed_tfidf(slugs)
-    slug_known = np.array([len(s.split()) >= 3 for s in slugs])
-    fulls = [f"{t} {e} {s}" for t, e, s in zip(titles, excerpts, slugs)]
+    title = _tfidf(words.counts(title_words))
+    excerpt = _tfidf(words.counts(excerpt_words))
+    slug = _tfidf(words.counts(slug_tokens))
+    slug_known = np.array([len(tokens) >= 3 for tokens in slug_tokens])
+    title_named = [entities(t) for t in titles]
+    full_named = [t + entities(e) for t, e in zip(title_named, excerpts)]
+    things = _Vocabulary(full_named)
+    named = _tfidf(things.counts(full_named))
     # what differs: the title's named things and words that the other story does not mention anywhere
-    title_named, full_named = _title_against_full(titles, fulls, entities, _title_entities)
-    title_words, full_words = _title_against_full(titles, fulls, None, None)
+    full_named_seen = things.counts(full_named)
+    title_things = _idf_weighted(things.counts([[t for t in ts if t not in _stop_words()] for ts in title_named]),
+                                 full_named_seen)
+    full_words_seen = words.counts([t + e + s for t, e, s in zip(title_words, excerpt_words, slug_tokens)])
+    title_terms = _idf_weighted(words.counts(title_words), full_words_seen)
+    title_named, full_named, title_words, full_words = title_things, full_named_seen > 0, title_terms, full_words_seen > 0
     x = np.column_stack([
         _cosines(title, rows, cols), _cosines(excerpt, rows, cols), _cosines(text, rows, cols),
         _cosines(named, rows, cols), _cosines(slug, rows, cols), slug_known[rows] & slug_known[cols],

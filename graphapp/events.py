@@ -69,11 +69,14 @@ def event_clusters(graph: nx.DiGraph, settings: EventSettings = EventSettings(),
     for k, (i, j) in enumerate(zip(found.rows.tolist(), found.cols.tolist())):
         if where[i] == where[j] and len(groups[where[i]]) >= min_size:
             inside[where[i]].append(k)
+    picked = np.array(sorted(k for ks in inside.values() for k in ks), dtype=np.int64)
+    values = dict(zip(picked.tolist(), np.round(found.x[picked], 4).tolist()))
+    shares = dict(zip(picked.tolist(), np.round(found.x[picked] * model.weights, 3).tolist()))
     events = []
     for number, group in enumerate(groups):
         if len(group) < min_size:
             continue
-        links = [_evidence(graph, found, k, probability[k], model) for k in inside.get(number, [])]
+        links = [_evidence(graph, found, k, probability[k], values[k], shares[k]) for k in inside.get(number, [])]
         events.append(_describe(graph, [found.keys[i] for i in group], links))
     events.sort(key=lambda e: (-e["size"], e["first_published"] or "9999", e["stories"][0]))
     for number, event in enumerate(events, 1):
@@ -136,18 +139,17 @@ def group_pairs(n: int, rows: np.ndarray, cols: np.ndarray, probability: np.ndar
     return sorted((sorted(group) for group in members.values()), key=lambda g: g[0])
 
 
-def _evidence(graph: nx.DiGraph, found: Candidates, k: int, probability: float, model) -> dict:
-    """One scored pair as exported (a results.Evidence): its features, each one's share of the log-odds,
-    and the probability the grouping used."""
+def _evidence(graph: nx.DiGraph, found: Candidates, k: int, probability: float, row: list[float],
+              shares: list[float]) -> dict:
+    """One scored pair as exported (a results.Evidence): its features (`row`), each one's share of the log-odds
+    (`shares`: weight × value) and the probability the grouping used."""
     a, b = found.keys[found.rows[k]], found.keys[found.cols[k]]
-    row = found.x[k]
-    values = dict(zip(FEATURES, row.tolist()))
+    features = dict(zip(FEATURES, row))
     gap = abs(found.hours[found.rows[k]] - found.hours[found.cols[k]])
-    return {"a": a, "b": b, "similarity": round(values["text"], 4), "score": round(float(probability), 4),
-            "related": bool(values["related"]), "listed_by": _listed_by(graph, a, b),
+    return {"a": a, "b": b, "similarity": features["text"], "score": round(float(probability), 4),
+            "related": bool(features["related"]), "listed_by": _listed_by(graph, a, b) if features["related"] else [],
             "hours_apart": None if math.isnan(gap) else round(float(gap), 1),
-            "features": {name: round(float(v), 4) for name, v in values.items()},
-            "contributions": model.contributions(row)}
+            "features": features, "contributions": dict(zip(FEATURES, shares))}
 
 
 def _duplicates(graph: nx.DiGraph, evidence: list[dict]) -> dict[str, str]:
@@ -253,7 +255,8 @@ def link_evidence(graph: nx.DiGraph, a: str, b: str, settings: EventSettings = E
                 "scored": False, "score": None, "threshold": settings.min_probability}
     i, j = sorted((index[a], index[b]))
     k = int(np.flatnonzero((found.rows == i) & (found.cols == j))[0])
-    e = _evidence(graph, found, k, float(model.probability(found.x[k:k + 1])[0]), model)
+    e = _evidence(graph, found, k, float(model.probability(found.x[k:k + 1])[0]), np.round(found.x[k], 4).tolist(),
+                  np.round(found.x[k] * model.weights, 3).tolist())
     gap = e["hours_apart"]
     return {
         "related": listed,

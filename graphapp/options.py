@@ -104,7 +104,7 @@ class TopicSettings:
 class EventSettings:
     """Event clusters: stories that report the same happening (see graphapp.events)."""
 
-    min_probability: float = setting(0.2, "events", "min_probability", "Same-event probability",
+    min_probability: float = setting(0.15, "events", "min_probability", "Same-event probability",
                                      "How sure the pair model must be that stories report one event before they "
                                      "are grouped: higher gives fewer, surer events (precision), lower gives fuller "
                                      "events that may mix two (recall). The default is the threshold learned on the "

@@ -627,7 +627,7 @@ EXPORTERS: dict[str, Exporter] = {
         Exporter("edges-csv", ".edges.csv", "text/csv", "CSV table of edges", _edges_csv),
         Exporter("clusters-csv", ".clusters.csv", "text/csv", "CSV table of the topic clusters or events", _clusters_csv),
         Exporter("links-csv", ".links.csv", "text/csv",
-                 "CSV of the links inside each cluster or event, with why they link (similarity, score, listed_by)",
+                 "CSV of the links inside each cluster or event, with why they link (similarity, score, listed_by, features)",
                  _links_csv),
         Exporter("parquet", ".parquet.zip", "application/zip",
                  "Parquet tables nodes, edges and clusters, zipped (pandas, DuckDB, Spark)", _parquet),

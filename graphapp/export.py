@@ -513,11 +513,12 @@ def _clusters_csv(result: Result) -> bytes:
 def _links_csv(result: Result) -> bytes:
     """Every link inside a topic cluster or event and why it is there: for events the evidence the grouping
     scored (similarity, score: the pair model's same-event probability, related, listed_by, then every feature of
-    the pair model), for topic clusters the related links between members."""
+    the pair model as `feature_<name>`), for topic clusters the related links between members."""
     from .event_pairs import FEATURES
 
     graph, relative = result.graph, _relativizer(result)
-    header = ["cluster", "a", "b", "a_title", "b_title", "similarity", "score", "related", "listed_by", *FEATURES]
+    header = ["cluster", "a", "b", "a_title", "b_title", "similarity", "score", "related", "listed_by",
+              *(f"feature_{name}" for name in FEATURES)]
     rows = []
     if result.options.level == "events":
         for event in result.clusters:

@@ -38,7 +38,7 @@ def test_stats_table_on_the_seed():
 def test_clusters_default_to_events():
     (event,) = json.loads(run("clusters", SEEDS, "--format", "json").stdout)
     assert {"duplicates", "independent_outlets", "evidence"} <= event.keys()
-    assert event["size"] == 9 and event["first_outlet"] == "mashable.com"
+    assert event["size"] == 10 and event["first_outlet"] == "mashable.com"
 
 
 def test_topics_on_files_without_related_links_say_why_and_point_to_events(tmp_path):

@@ -18,15 +18,16 @@ checking sets say how the method does on events nobody tuned for:
 For each split: defaults and the baseline, pairwise and B-cubed P/R/F1, and the share of hard negatives
 (same-subject stories of another event) put in a predicted cluster with a member of the event; a 95%
 interval of B-cubed F1 over the labelled events (bootstrap), for both and for their difference. Then a
-leave-one-set-out table over a small grid of threshold x min_link x attach_threshold: settings chosen by
-mean B-cubed F1 on the other two sets, scored on the held-out set, beside the held-out set's own best.
+leave-one-set-out table: the pair model (weights and threshold, bench/train_pair_model.py) trained without
+the held-out set, scored on it, beside the shipped model trained on all sets; the reliability of the
+held-out probabilities; the shipped weights. The defaults are the shipped model, trained on all three sets:
+their per-set rows are in-set figures, the leave-one-set-out rows are the honest ones.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import time
 from itertools import combinations
@@ -50,7 +51,6 @@ SPLITS = {
     "azure-check": ("azure-news", "azure-2021-events.yaml", lambda e: True),
     "powerapps-check": ("powerapps-news", "powerapps-events.yaml", lambda e: True),
 }
-GRID = {"threshold": (0.10, 0.14, 0.18, 0.22), "min_link": (0.15, 0.25, 0.35), "attach_threshold": (0.19, 0.25, math.inf)}
 
 
 def labelled(path: Path, keep=lambda event: True) -> dict[str, str]:
@@ -199,9 +199,7 @@ def bootstrap(predictions: dict[str, dict[str, str]], gold: dict[str, str], roun
 
 
 def splits(graphs: dict) -> None:
-    """Per-split table (defaults vs baseline) and the leave-one-set-out table over GRID."""
-    from itertools import product
-
+    """Per-split table (defaults vs baseline) and the leave-one-set-out table."""
     sets = {}
     for name, (corpus_name, file, keep) in SPLITS.items():
         path = EVENTS_DIR / file
@@ -234,26 +232,49 @@ def splits(graphs: dict) -> None:
         print(f"| {name} | " + " | ".join(f"{lo:+.3f} … {hi:+.3f}" if key == "difference" else f"{lo:.3f} … {hi:.3f}"
                                          for key, (lo, hi) in ci.items()) + " |")
 
-    grid = [dict(zip(GRID, values)) for values in product(*GRID.values())]
+    loso(graphs, sets)
+
+
+def loso(graphs: dict, sets: dict) -> None:
+    """Leave-one-set-out: the pair model trained (weights and threshold) without set X, scored on X, beside the
+    shipped model (trained on all sets); a reliability table of the held-out probabilities; the shipped weights."""
+    import numpy as np
+    import train_pair_model as trainer
+
+    from graphapp.event_pairs import load_model
+
     start = time.perf_counter()
-    b3 = {}  # (grid index, set) -> B3 F1
-    for k, knobs in enumerate(grid):
-        predicted = {c: as_assignment(event_clusters(g, EventSettings(**knobs))) for c, g in graphs.items()}
-        for name, (corpus_name, gold, _) in sets.items():
-            b3[k, name] = scores(predicted[corpus_name], gold)["b3_f1"]
-    print(f"\nleave-one-set-out: {len(grid)} settings ({' x '.join(f'{k} {v}' for k, v in GRID.items())}), "
-          f"{time.perf_counter() - start:.0f} s; knobs shown as threshold/min_link/attach_threshold")
-    show = lambda k: "/".join(f"{v:g}" for v in grid[k].values())  # noqa: E731
-    default_k = next(k for k, knobs in enumerate(grid) if EventSettings(**knobs) == EventSettings())
-    print("\n| held-out set | chosen on the other sets (their mean B³ F1) | held-out B³ F1 | in-set best (settings) | defaults B³ F1 |")
-    print("|---|---|---|---|---|")
-    for held in sets:
-        others = [n for n in sets if n != held]
-        chosen = max(range(len(grid)), key=lambda k: (sum(b3[k, n] for n in others) / len(others), -k))
-        best = max(range(len(grid)), key=lambda k: (b3[k, held], -k))
-        mean_others = sum(b3[chosen, n] for n in others) / len(others)
-        print(f"| {held} | {show(chosen)} ({mean_others:.3f}) | {b3[chosen, held]:.3f} | "
-              f"{b3[best, held]:.3f} ({show(best)}) | {b3[default_k, held]:.3f} |")
+    found = trainer.prepare(graphs)
+    shipped = load_model()
+    print(f"\nleave-one-set-out ({time.perf_counter() - start:.0f} s for the pair features of both corpora)")
+    print("\n| held-out set | threshold chosen without it | held-out B³ P | B³ R | B³ F1 | in-set B³ F1 (shipped model) | "
+          "held-out − in-set |")
+    print("|---|---|---|---|---|---|---|")
+    bins = np.linspace(0, 1, 11)
+    predicted, observed = [], []
+    for held in trainer.TRAIN_SETS:
+        corpus_name = trainer.TRAIN_SETS[held][0]
+        model, _ = trainer.train(found, [n for n in trainer.TRAIN_SETS if n != held])
+        _, gold, _ = sets[held]
+        out = scores(trainer.assignment(found[corpus_name], model.probability(found[corpus_name].x), model.threshold), gold)
+        own = scores(trainer.assignment(found[corpus_name], shipped.probability(found[corpus_name].x), shipped.threshold),
+                     gold)
+        print(f"| {held} | {model.threshold:g} | {out['b3_p']:.3f} | {out['b3_r']:.3f} | {out['b3_f1']:.3f} | "
+              f"{own['b3_f1']:.3f} | {out['b3_f1'] - own['b3_f1']:+.3f} |")
+        picked, y = trainer.pair_labels(found[corpus_name], trainer.gold_of(held))
+        predicted.append(model.probability(found[corpus_name].x[picked]))
+        observed.append(y)
+    p, y = np.concatenate(predicted), np.concatenate(observed)
+    print("\nreliability of the held-out probabilities (each set scored by the model trained without it; pairs with a "
+          "labelled story):\n\n| predicted | pairs | mean predicted | observed same-event rate |\n|---|---|---|---|")
+    for lo, hi in zip(bins[:-1], bins[1:]):
+        inside = (p >= lo) & ((p < hi) | (hi == 1))
+        if inside.any():
+            print(f"| {lo:.1f}–{hi:.1f} | {int(inside.sum())} | {p[inside].mean():.3f} | {y[inside].mean():.3f} |")
+    print(f"\nshipped weights (intercept {shipped.intercept:+.3f}, threshold {shipped.threshold:g}, trained on "
+          f"{', '.join(shipped.trained_on)}):\n\n| feature | weight |\n|---|---|")
+    for name, weight in zip(shipped.features, shipped.weights):
+        print(f"| {name} | {weight:+.3f} |")
 
 
 def errors(graphs: dict) -> None:
@@ -310,16 +331,9 @@ def main() -> None:
     print("baseline (cosine >= 0.2 within 72 h, components):", json.dumps(scores(baseline(graph), gold)))
     settings = {
         "defaults": EventSettings(),
-        "no late attachment": EventSettings(attach_threshold=math.inf),
-        "no min_link": EventSettings(min_link=0.0),
-        "linkage only": EventSettings(min_link=0.0, split_ratio=0.0, attach_threshold=math.inf),
-        "no split": EventSettings(split_ratio=0.0),
-        "threshold 0.2": EventSettings(threshold=0.2),
-        "min_link 0.35": EventSettings(min_link=0.35),
-        "attach 0.19": EventSettings(attach_threshold=0.19),
-        "window 24 h": EventSettings(window_hours=24),
-        "no related bonus": EventSettings(related_bonus=0.0),
-        "no same-outlet penalty": EventSettings(same_outlet_penalty=0.0),
+        "min_probability 0.2": EventSettings(min_probability=0.2),
+        "min_probability 0.5": EventSettings(min_probability=0.5),
+        "window 72 h": EventSettings(window_hours=72),
     }
     for name, chosen in settings.items():
         start = time.perf_counter()

@@ -80,9 +80,9 @@ def settings_md() -> str:
         "text. A view's settings travel together as a `graphapp.ViewOptions`:\n\n",
         "```pycon\n",
         ">>> from graphapp import ViewOptions\n",
-        ">>> options = ViewOptions().replace(level=\"events\", events={\"threshold\": 0.2})\n",
-        ">>> options.level, options.events.threshold, options.events.window_hours\n",
-        "('events', 0.2, 72.0)\n",
+        ">>> options = ViewOptions().replace(level=\"events\", events={\"min_probability\": 0.5})\n",
+        ">>> options.level, options.events.min_probability, options.events.window_hours\n",
+        "('events', 0.5, 168.0)\n",
         "```\n\n",
         "The CLI column is the flag (filters and view settings are accepted by the commands they apply to: see "
         "[cli.md](cli.md)); the URL key is the query parameter the app writes, so a copied link reopens the same "

@@ -413,7 +413,8 @@ def render_event_page(dataset: Dataset, options: ViewOptions, result: Result, cl
     with st.expander("Why are these stories linked?"):
         st.dataframe(tables.evidence_table(graph, cluster).drop(columns=["a", "b"]), hide_index=True, key="evidence",
                      column_config={"similarity": st.column_config.NumberColumn(format="%.3f"),
-                                    "score": st.column_config.NumberColumn(format="%.3f")})
+                                    "score": st.column_config.NumberColumn("same-event probability", format="%.3f"),
+                                    "evidence": st.column_config.TextColumn("strongest evidence (log-odds)")})
         if st.toggle("Compare two stories", key="why"):
             titles = {s: f"{graph.nodes[s]['outlet']}: {(graph.nodes[s].get('title') or s)[:90]}" for s in cluster["stories"]}
             first = st.selectbox("Story", list(titles), format_func=titles.get, key="why_a")

@@ -230,19 +230,23 @@ def _text(data: dict) -> str:
     return f"{title} {title} {data.get('excerpt') or ''}"
 
 
+POSSIBLE_COVERAGE = 0.25  # TF-IDF cosine with an event's story from which a watched outlet's story may be coverage
+
+
 def watch_status(graph: nx.DiGraph, cluster: dict, watch: list[str], settings: EventSettings = EventSettings(),
                  kinds: dict[str, str] | None = None) -> pd.DataFrame:
     """For each watched outlet: `covered` (a story in the event), `possible coverage` (no story in the event, but
-    one published within the late-report window of the event whose text resembles one of the event's stories
-    at least as much as the late-report attach score: the grouping did not take it, a reader may), or `missing`."""
+    one published within the event window of the event's first-to-last span whose text resembles one of the
+    event's stories with a TF-IDF cosine of at least POSSIBLE_COVERAGE: the grouping did not take it, a reader
+    may), or `missing`."""
     kinds = kinds if kinds is not None else outlet_kinds()
     covered = {graph.nodes[s]["outlet"]: s for s in reversed(cluster["stories"])}
     rows = []
     candidates: dict[str, list[str]] = defaultdict(list)
     lo = hi = None
     if cluster["first_published"]:
-        lo = parse_utc(cluster["first_published"]).timestamp() - settings.attach_window_hours * 3600
-        hi = parse_utc(cluster["last_published"]).timestamp() + settings.attach_window_hours * 3600
+        lo = parse_utc(cluster["first_published"]).timestamp() - settings.window_hours * 3600
+        hi = parse_utc(cluster["last_published"]).timestamp() + settings.window_hours * 3600
     others = {o for o in watch if o not in covered}
     members = set(cluster["stories"])
     if others and lo is not None:
@@ -260,7 +264,7 @@ def watch_status(graph: nx.DiGraph, cluster: dict, watch: list[str], settings: E
                          "similarity": None, "lag": _lag_text(cluster["lags_hours"].get(outlet))})
             continue
         near = sorted(((best.get(s, 0.0), s) for s in candidates.get(outlet, [])), reverse=True)
-        if near and near[0][0] >= settings.attach_threshold:
+        if near and near[0][0] >= POSSIBLE_COVERAGE:
             score, story = near[0]
             rows.append({"outlet": outlet, "kind": kind, "status": "possible coverage",
                          "story": graph.nodes[story].get("title"), "similarity": round(score, 3),

@@ -512,21 +512,26 @@ def _clusters_csv(result: Result) -> bytes:
 
 def _links_csv(result: Result) -> bytes:
     """Every link inside a topic cluster or event and why it is there: for events the evidence the grouping
-    scored (similarity, score, related, listed_by), for topic clusters the related links between members."""
+    scored (similarity, score: the pair model's same-event probability, related, listed_by, then every feature of
+    the pair model as `feature_<name>`), for topic clusters the related links between members."""
+    from .event_pairs import FEATURES
+
     graph, relative = result.graph, _relativizer(result)
-    header = ["cluster", "a", "b", "a_title", "b_title", "similarity", "score", "related", "listed_by"]
+    header = ["cluster", "a", "b", "a_title", "b_title", "similarity", "score", "related", "listed_by",
+              *(f"feature_{name}" for name in FEATURES)]
     rows = []
     if result.options.level == "events":
         for event in result.clusters:
             for e in event["evidence"]:
                 rows.append([event["id"], e["a"], e["b"], graph.nodes[e["a"]].get("title"), graph.nodes[e["b"]].get("title"),
-                             e["similarity"], e["score"], e["related"], "; ".join(relative(p) for p in e["listed_by"])])
+                             e["similarity"], e["score"], e["related"], "; ".join(relative(p) for p in e["listed_by"]),
+                             *(e.get("features", {}).get(name) for name in FEATURES)])
     else:
         cluster_of = {story: cluster["id"] for cluster in result.clusters for story in cluster["stories"]}
         for u, v, data in graph.edges(data=True):
             if data.get("kind") == "related" and u in cluster_of and cluster_of[u] == cluster_of.get(v):
                 rows.append([cluster_of[u], u, v, graph.nodes[u].get("title"), graph.nodes[v].get("title"), None, None,
-                             True, relative(data.get("listed_by"))])
+                             True, relative(data.get("listed_by")), *([None] * len(FEATURES))])
         rows.sort(key=lambda row: row[0])
     return _table(header, rows)
 
@@ -623,7 +628,7 @@ EXPORTERS: dict[str, Exporter] = {
         Exporter("edges-csv", ".edges.csv", "text/csv", "CSV table of edges", _edges_csv),
         Exporter("clusters-csv", ".clusters.csv", "text/csv", "CSV table of the topic clusters or events", _clusters_csv),
         Exporter("links-csv", ".links.csv", "text/csv",
-                 "CSV of the links inside each cluster or event, with why they link (similarity, score, listed_by)",
+                 "CSV of the links inside each cluster or event, with why they link (similarity, score, listed_by, features)",
                  _links_csv),
         Exporter("parquet", ".parquet.zip", "application/zip",
                  "Parquet tables nodes, edges and clusters, zipped (pandas, DuckDB, Spark)", _parquet),

@@ -104,37 +104,14 @@ class TopicSettings:
 class EventSettings:
     """Event clusters: stories that report the same happening (see graphapp.events)."""
 
-    threshold: float = setting(0.14, "events", "threshold", "Event threshold",
-                               "Average link score two groups of stories need to become one event.",
-                               low=0.0, high=2.0, step=0.01)
-    min_link: float = setting(0.25, "events", "min_link", "Closest link",
-                              "The closest pair of two groups must score at least this for them to merge, so no event "
-                              "is made of loose links only.", low=0.0, high=2.0, step=0.01)
-    window_hours: float = setting(72.0, "events", "window", "Window (hours)",
-                                  "Stories further apart in time are never merged by similarity.",
-                                  low=0.0, high=720.0, step=6.0)
-    split_ratio: float = setting(0.5, "events", "split_ratio", "Split ratio",
-                                 "An event splits in two when its halves' cross score is under this share of their own "
-                                 "(0: never).", low=0.0, high=1.0, step=0.05)
-    attach_threshold: float = setting(0.25, "events", "attach_threshold", "Late-report attach score",
-                                      "Mean score with which a story left alone joins the event it resembles most.",
-                                      low=0.0, high=2.0, step=0.01)
-    attach_window_hours: float = setting(168.0, "events", "attach_window", "Late-report window (hours)",
-                                         "Hours from an event's first or last story within which a lone story may join.",
-                                         low=0.0, high=720.0, step=12.0)
-    related_bonus: float = setting(0.1, "events", "related_bonus", "Related-link bonus",
-                                   "Score added to a pair whose publisher listed one story as related to the other.",
-                                   low=0.0, high=1.0, step=0.01)
-    duplicate_threshold: float = setting(0.8, "events", "duplicate_threshold", "Copy similarity",
-                                         "Text similarity above which two stories are copies of one article "
-                                         "(syndication); copies do not count as independent coverage.",
-                                         low=0.0, high=1.0, step=0.01)
-    floor: float = setting(0.05, "events", "floor", "Score floor", "Scores below this count as 0.",
-                           low=0.0, high=1.0, step=0.01)
-    same_outlet_penalty: float = setting(0.1, "events", "same_outlet_penalty", "Same-outlet penalty",
-                                         "Subtracted from the score of two stories of one outlet (template notices "
-                                         "look alike).", low=0.0, high=1.0, step=0.01)
-
+    min_probability: float = setting(0.15, "events", "min_probability", "Same-event probability",
+                                     "How sure the pair model must be that stories report one event before they "
+                                     "are grouped: higher gives fewer, surer events (precision), lower gives fuller "
+                                     "events that may mix two (recall). The default is the threshold learned on the "
+                                     "labelled events.", low=0.05, high=0.95, step=0.05)
+    window_hours: float = setting(168.0, "events", "window", "Window (hours)",
+                                  "Stories further apart in time are never grouped (within it, the gap is one piece "
+                                  "of evidence among others).", low=0.0, high=720.0, step=6.0)
 
 LEVELS = ("topics", "events")
 COLOR_BY = ("cluster", "outlet")
@@ -197,7 +174,7 @@ class ViewOptions:
         return (self.focus, self.focus_id)
 
     def replace(self, **changes) -> ViewOptions:
-        """A copy with top-level or nested changes: `replace(level="events", events={"threshold": 0.2})`."""
+        """A copy with top-level or nested changes: `replace(level="events", events={"min_probability": 0.6})`."""
         nested = {name: dataclasses.replace(getattr(self, name), **value) for name, value in changes.items()
                   if isinstance(value, dict)}
         return dataclasses.replace(self, **{**changes, **nested})

@@ -9,7 +9,7 @@ A `Dataset` is what was loaded (shared, never changed); a `Result` is one view o
 >>> result
 <Result: 11 stories, level events>
 >>> [event["size"] for event in result.clusters]
-[9]
+[10]
 """
 
 from __future__ import annotations

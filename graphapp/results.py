@@ -35,10 +35,13 @@ class Evidence(TypedDict):
 
     a: str
     b: str
-    similarity: float  # TF-IDF cosine of title and excerpt
-    score: float  # what the grouping used: similarity + related bonus − same-outlet penalty
+    similarity: float  # TF-IDF cosine of the whole texts (title twice, excerpt)
+    score: float  # what the grouping used: the pair model's same-event probability
     related: bool  # a publisher listed one as related to the other
     listed_by: list[str]  # the files whose related lists link them
+    hours_apart: float | None
+    features: dict[str, float]  # the pair model's features (graphapp.event_pairs.FEATURES)
+    contributions: dict[str, float]  # each feature's share of the log-odds (weight × value)
 
 
 class Event(Cluster):

@@ -114,21 +114,29 @@ def outlet_ranks_table(rows: list[OutletRank], kinds: dict[str, str] | None = No
 
 
 def evidence_table(graph: nx.DiGraph, cluster: dict) -> pd.DataFrame:
-    """Every linked pair inside a cluster and why it is linked (related entries, similarity, score used)."""
+    """Every linked pair inside a cluster and why it is linked (related entries, similarity, the same-event
+    probability the grouping used as `score`, and the pair model's strongest features as `evidence`)."""
     rows = []
     if "evidence" in cluster:
         for e in cluster["evidence"]:
             rows.append({"story": graph.nodes[e["a"]].get("title"), "other": graph.nodes[e["b"]].get("title"),
                          "similarity": e["similarity"], "score": e["score"], "related": e["related"],
-                         "listed_by": "; ".join(e["listed_by"]), "a": e["a"], "b": e["b"]})
+                         "listed_by": "; ".join(e["listed_by"]), "evidence": _strongest(e.get("contributions", {})),
+                         "a": e["a"], "b": e["b"]})
     else:
         members = set(cluster["stories"])
         for u, v, data in graph.edges(data=True):
             if data.get("kind") == "related" and u in members and v in members:
                 rows.append({"story": graph.nodes[u].get("title"), "other": graph.nodes[v].get("title"),
                              "similarity": None, "score": None, "related": True, "listed_by": data.get("listed_by"),
-                             "a": u, "b": v})
-    return pd.DataFrame(rows, columns=["story", "other", "similarity", "score", "related", "listed_by", "a", "b"])
+                             "evidence": "", "a": u, "b": v})
+    return pd.DataFrame(rows, columns=["story", "other", "similarity", "score", "related", "listed_by", "evidence", "a", "b"])
+
+
+def _strongest(contributions: dict[str, float], n: int = 4) -> str:
+    """The pair model's n largest shares of the log-odds, signed: "text +2.9, near_5d +4.5, same_outlet −2.7"."""
+    ranked = sorted(contributions.items(), key=lambda kv: -abs(kv[1]))[:n]
+    return ", ".join(f"{name} {value:+.1f}" for name, value in ranked if value)
 
 
 def top_outlets(graph: nx.DiGraph, n: int = 20) -> list[str]:
@@ -218,14 +226,19 @@ def kinds_table(kinds: dict[str, str], extra: tuple = ()) -> pd.DataFrame:
 def pair_evidence(graph: nx.DiGraph, cluster: dict, a: str, b: str, settings) -> dict:
     """Why two stories of a cluster are linked: related entries, time apart, copy or not (link_evidence on the
     cluster's stories), with the grouping's own similarity and score when it scored this pair."""
+    from .event_pairs import DUPLICATE_SIMILARITY
     from .events import link_evidence
 
     found = link_evidence(graph.subgraph(cluster["stories"]), a, b, settings)
     scored = next((e for e in cluster.get("evidence", ()) if {e["a"], e["b"]} == {a, b}), None)
     if scored:
         found.update(similarity=scored["similarity"], score=scored["score"], scored=True,
-                     duplicate=bool(scored["similarity"] >= settings.duplicate_threshold))
-        found["note"] = "similarity and score as the grouping computed them (word weights of everything loaded)"
+                     duplicate=bool(scored["similarity"] >= DUPLICATE_SIMILARITY))
+        if "features" in scored:
+            found["features"] = scored["features"]
+            found["contributions"] = scored["contributions"] | {"intercept": found.get("contributions", {}).get("intercept")}
+        found["note"] = ("features, their shares of the log-odds and the same-event probability (score) as the grouping "
+                         "computed them (word weights of everything loaded)")
     else:
         found["note"] = ("the grouping did not score this pair directly (the stories joined through others); similarity "
                          "here weighs words over this cluster's stories only")

@@ -38,7 +38,7 @@ def test_stats_table_on_the_seed():
 def test_clusters_default_to_events():
     (event,) = json.loads(run("clusters", SEEDS, "--format", "json").stdout)
     assert {"duplicates", "independent_outlets", "evidence"} <= event.keys()
-    assert event["size"] == 9 and event["first_outlet"] == "mashable.com"
+    assert event["size"] == 10 and event["first_outlet"] == "mashable.com"
 
 
 def test_topics_on_files_without_related_links_say_why_and_point_to_events(tmp_path):
@@ -178,7 +178,7 @@ def test_write_errors_are_one_line(tmp_path):
 
 def test_options_of_the_other_level_are_refused():
     assert "only for --level topics" in run("clusters", SEEDS, "--level", "events", "--seed", "3").stderr
-    assert "only for --level events" in run("clusters", SEEDS, "--level", "topics", "--threshold", "0.3").stderr
+    assert "only for --level events" in run("clusters", SEEDS, "--level", "topics", "--min-probability", "0.3").stderr
     assert "only for --level topics" in run("clusters", SEEDS, "--seed", "3").stderr  # events are the default
     assert "not nan" in run("clusters", SEEDS, "--level", "events", "--window", "nan").stderr
 

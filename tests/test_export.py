@@ -262,6 +262,7 @@ def test_links_csv_says_why_stories_are_linked(events_result, seed_result):
     assert all(r["similarity"] and r["score"] and r["cluster"] == str(events_result.clusters[0]["id"]) for r in rows)
     listed = [r["listed_by"] for r in rows if r["related"] == "True"]
     assert listed and all(p.endswith("c.md") and not os.path.isabs(p) for p in listed)
+    assert all(r["feature_text"] and float(r["feature_related"]) == (r["related"] == "True") for r in rows)
     topics = list(csv.DictReader(io.StringIO(export_bytes(seed_result, "links-csv").decode())))
     related = sum(1 for *_, k in seed_result.graph.edges(data="kind") if k == "related")
     assert len(topics) == related and {r["cluster"] for r in topics} == {"1"}

@@ -1,0 +1,274 @@
+"""The pair model of the event level: separate evidence features for two stories, and the shipped logistic
+regression that turns them into the probability that both report one event.
+
+Features (one number each, per candidate pair; see FEATURES): TF-IDF cosine of the titles, of the excerpts and of
+the whole texts; cosine of the named things (capitalised words, numbers and product names); cosine of the URL
+slugs; the time gap as two smooth decays; a publisher's related link between them; third parties listing both in
+their related lists (co-citation); same outlet; and "what differs": the share of a title's named things and of its
+words that the other story does not mention at all (two events of one saga differ there). The weights live in
+graphapp/data/event_pair_model.json, written by bench/train_pair_model.py from the labelled events of
+tests/data/events/; scoring needs only numpy.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from importlib import resources
+from typing import NamedTuple
+
+import numpy as np
+
+__all__ = ["FEATURES", "PairModel", "Candidates", "load_model", "candidate_pairs", "DUPLICATE_SIMILARITY"]
+
+FEATURES = ("title", "excerpt", "text", "entities", "slug", "slug_known", "near_1d", "near_5d", "related",
+            "co_cited", "same_outlet", "title_entities_new", "title_words_new")
+DUPLICATE_SIMILARITY = 0.8  # whole-text cosine from which a story is a copy of another (wire, syndication)
+FLOOR = 0.05  # whole-text cosine under which a pair without related links is not a candidate
+UNDATED_GAP = 48.0  # hours assumed between a story without a date and any other
+
+_EDGES = "\"“”‘’'()[]{},.;:!?*|/<>-–—…"  # stripped from both ends of a word
+_SLUG_WORD = re.compile(r"[a-z]{3,}")
+_SLUG_NOISE = {"www", "com", "html", "htm", "aspx", "php", "news", "article", "articles", "story", "blog", "amp",
+               "index", "category", "en", "us", "the", "and", "for", "with", "from", "that", "this", "are", "has",
+               "its", "will", "how", "why", "what", "new", "says", "after", "over", "into", "about"}
+
+
+class PairModel(NamedTuple):
+    """The shipped logistic regression: p = 1 / (1 + exp(-(weights · features + intercept)))."""
+
+    features: tuple[str, ...]
+    weights: np.ndarray
+    intercept: float
+    threshold: float  # the default same-event probability, chosen by grouping quality on the training sets
+    trained_on: tuple[str, ...]
+
+    def probability(self, x: np.ndarray) -> np.ndarray:
+        """Same-event probability of each row of `x` (columns in FEATURES order)."""
+        return 1.0 / (1.0 + np.exp(-(x @ self.weights + self.intercept)))
+
+    def contributions(self, row: np.ndarray) -> dict[str, float]:
+        """Each feature's share of the log-odds of one pair (weight × value), for "why are these linked"."""
+        return {name: round(float(w * v), 3) for name, w, v in zip(self.features, self.weights, row)}
+
+
+def model_from(data: dict) -> PairModel:
+    """A PairModel from the JSON the training script writes (feature names checked against FEATURES)."""
+    names = tuple(data["features"])
+    if names != FEATURES:
+        raise ValueError(f"pair model features {names} differ from the code's {FEATURES}: retrain it "
+                         "(python bench/train_pair_model.py)")
+    return PairModel(names, np.array([data["weights"][n] for n in names], dtype=float), float(data["intercept"]),
+                     float(data["threshold"]), tuple(data.get("trained_on", ())))
+
+
+@cache
+def load_model() -> PairModel:
+    """The model shipped in graphapp/data/event_pair_model.json."""
+    text = resources.files("graphapp").joinpath("data", "event_pair_model.json").read_text(encoding="utf-8")
+    return model_from(json.loads(text))
+
+
+@cache
+def _stop_words() -> frozenset[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS)
+
+
+_WORD = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
+
+
+def _stem_lists(texts: list[str]) -> list[list[str]]:
+    """Each text as its English word stems (lower case, accents stripped, stop words out; PyStemmer's Snowball
+    stemmer: "outage"/"outages", "erupts"/"eruption" are one term). Each distinct word is stemmed once."""
+    import Stemmer  # PyStemmer: the Snowball stemmers, in C
+    from sklearn.feature_extraction.text import strip_accents_unicode
+
+    stop = _stop_words()
+    raw = [[w for w in _WORD.findall(strip_accents_unicode(text.lower())) if w not in stop] for text in texts]
+    distinct = sorted({w for words in raw for w in words})
+    stem = dict(zip(distinct, Stemmer.Stemmer("english").stemWords(distinct)))
+    return [[stem[w] for w in words] for words in raw]
+
+
+class _Vocabulary:
+    """Token → column, over every token list given; `counts` makes the sparse count rows of token lists."""
+
+    def __init__(self, token_lists: list[list[str]]):
+        self.index = {token: k for k, token in enumerate(sorted({t for tokens in token_lists for t in tokens}))}
+
+    def counts(self, token_lists: list[list[str]]):
+        import scipy.sparse as sp
+
+        index = self.index
+        indices = np.array([index[t] for tokens in token_lists for t in tokens], dtype=np.int64)
+        indptr = np.concatenate([[0], np.cumsum([len(tokens) for tokens in token_lists])]).astype(np.int64)
+        matrix = sp.csr_matrix((np.ones(len(indices), dtype=np.float32), indices, indptr),
+                               shape=(len(token_lists), max(len(index), 1)))
+        matrix.sum_duplicates()
+        return matrix
+
+
+def _tfidf(counts):
+    """TF-IDF rows (sublinear term frequency, smooth IDF, unit length) of count rows."""
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    return TfidfTransformer(sublinear_tf=True).fit_transform(counts).astype(np.float32).tocsr()
+
+
+def _idf_weighted(title_counts, full_counts):
+    """0/1 title rows weighted by the IDF of each token over the whole texts."""
+    df = np.asarray((full_counts > 0).sum(axis=0), dtype=np.float64).ravel()
+    idf = np.log((1 + full_counts.shape[0]) / (1 + df)) + 1
+    binary = (title_counts > 0).astype(np.float32)
+    return binary.multiply(idf[None, :]).tocsr()
+
+
+def entities(text: str) -> list[str]:
+    """Named things of a text: capitalised words (not the first word), words with inner capitals (iPhone),
+    numbers and amounts, lower-cased, without a possessive 's. A plain extractor: no NLP model; the IDF weights make common
+    capitalised words (Title Case headlines) cheap.
+
+    >>> entities("Pentagon watchdog clears Microsoft's $10 billion JEDI award to iPhone maker, 5G and 38M")
+    ['microsoft', '$10', 'jedi', 'iphone', '5g', '38m']
+    """
+    found = []
+    for k, word in enumerate(text.split()):
+        word = word.strip(_EDGES)
+        if not word:
+            continue
+        first = word[0]
+        if first.isupper():
+            if k == 0 and word[1:].islower():
+                continue  # a sentence's first word is capitalised anyway
+        elif not (first.isdigit() or first == "$" or (first.islower() and not word.islower())):
+            continue
+        found.append(word.lower().removesuffix("'s").removesuffix("’s"))
+    return found
+
+
+def slug_words(url: str) -> str:
+    """The words of a URL's path (domain, ids and boilerplate left out): `.../pentagon-watchdog-clears-microsoft/`
+    → "pentagon watchdog clears microsoft"."""
+    rest = (url or "").split("://", 1)[-1]
+    path = rest[rest.find("/"):] if "/" in rest else ""
+    path = path.split("?", 1)[0].split("#", 1)[0].lower()
+    return " ".join(w for w in _SLUG_WORD.findall(path) if w not in _SLUG_NOISE)
+
+
+class Candidates(NamedTuple):
+    """Candidate pairs (i < j) of the stories `keys`, their feature rows, and per-story data for grouping."""
+
+    keys: list[str]
+    hours: np.ndarray
+    outlets: np.ndarray
+    rows: np.ndarray
+    cols: np.ndarray
+    x: np.ndarray  # one row per pair, columns in FEATURES order
+    text: object  # whole-text TF-IDF rows (scipy sparse) or None without any text
+    candidate: np.ndarray  # False for pairs computed only because they were asked for (`also`)
+
+
+def _at(matrix, rows, cols) -> np.ndarray:
+    """Entries of a sparse matrix at (rows, cols), as a flat array (also when there are none)."""
+    return np.asarray(matrix[rows, cols]).ravel() if len(rows) else np.zeros(0, dtype=np.float32)
+
+
+def _cosines(matrix, rows, cols) -> np.ndarray:
+    if not len(rows):
+        return np.zeros(0, dtype=np.float32)
+    return np.asarray(matrix[rows].multiply(matrix[cols]).sum(axis=1), dtype=np.float32).ravel()
+
+
+def _new_share(title_weights, other_binary, rows, cols) -> np.ndarray:
+    """Per pair, the larger of the two sides' share of title weight whose token the other side lacks entirely."""
+    total = np.asarray(title_weights.sum(axis=1), dtype=np.float64).ravel()
+    shares = []
+    for a, b in ((rows, cols), (cols, rows)):
+        kept = np.asarray(title_weights[a].multiply(other_binary[b]).sum(axis=1), dtype=np.float64).ravel()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            shares.append(np.where(total[a] > 0, 1 - kept / np.where(total[a] > 0, total[a], 1), 0.0))
+    return np.maximum(*shares)
+
+
+def candidate_pairs(stories: list[tuple[str, dict]], related: list[tuple[int, int]], window: float,
+                    also=()) -> Candidates:
+    """Candidate pairs of `stories` ((key, node data), key order) at most `window` hours apart whose whole texts
+    have a cosine of at least FLOOR or that a related list links, directly or as co-cited, with their features.
+    `related` holds (lister, listed) index pairs; `also`, (key, key) pairs computed whatever they are (their
+    `candidate` flag says whether they are candidates)."""
+    import scipy.sparse as sp
+
+    from .events import _close_pairs
+    from .records import parse_utc
+
+    n = len(stories)
+    keys = [key for key, _ in stories]
+    titles = [data.get("title") or "" for _, data in stories]
+    excerpts = [data.get("excerpt") or "" for _, data in stories]
+    hours = np.array([parse_utc(d["published"]).timestamp() / 3600 if d.get("published") else np.nan
+                      for _, d in stories], dtype=float)
+    outlets = np.array([d.get("outlet", "") for _, d in stories])
+    empty = np.zeros(0, np.int64)
+    if n < 2:
+        return Candidates(keys, hours, outlets, empty, empty, np.zeros((0, len(FEATURES))), None, np.zeros(0, bool))
+    slugs = [slug_words(data.get("url") or key) for key, data in stories]
+    # every text is tokenized once: word stems of title, excerpt and slug over one vocabulary, named things
+    stems = _stem_lists(titles + excerpts + slugs)
+    title_words, excerpt_words, slug_tokens = stems[:n], stems[n:2 * n], stems[2 * n:]
+    words = _Vocabulary(stems)
+    text = _tfidf(words.counts([t + t + e for t, e in zip(title_words, excerpt_words)]))
+    if text.nnz == 0:
+        return Candidates(keys, hours, outlets, empty, empty, np.zeros((0, len(FEATURES))), None, np.zeros(0, bool))
+    rows, cols, _ = _close_pairs(text, hours, window, FLOOR)
+    # related lists: direct links, and pairs listed together by a third story (co-citation)
+    listing = sp.csr_matrix((np.ones(len(related), dtype=np.float32),
+                             (np.array([a for a, _ in related], dtype=np.int64),
+                              np.array([b for _, b in related], dtype=np.int64))), shape=(n, n))
+    listing.data[:] = 1
+    direct = ((listing + listing.T) > 0).astype(np.float32).tocsr()
+    co = (listing.T @ listing).tocsr()
+    co.setdiag(0)
+    co.eliminate_zeros()
+    extra = sp.triu(direct + co, k=1).tocoo()
+    near = ~(np.abs(hours[extra.row] - hours[extra.col]) > window)
+    codes = np.unique(np.concatenate([rows * n + cols, extra.row[near].astype(np.int64) * n + extra.col[near]]))
+    rows, cols = codes // n, codes % n
+    candidate = np.ones(len(rows), dtype=bool)
+    index = {key: i for i, key in enumerate(keys)}
+    asked = np.array(sorted({(min(index[u], index[v]), max(index[u], index[v])) for u, v in also
+                             if u in index and v in index and u != v}), dtype=np.int64).reshape(-1, 2)
+    if len(asked):
+        codes = rows * n + cols
+        new = ~np.isin(asked[:, 0] * n + asked[:, 1], codes)
+        rows, cols = np.concatenate([rows, asked[new, 0]]), np.concatenate([cols, asked[new, 1]])
+        candidate = np.concatenate([candidate, np.zeros(int(new.sum()), dtype=bool)])
+    gap = np.abs(hours[rows] - hours[cols])
+    gap = np.where(np.isnan(gap), UNDATED_GAP, gap)
+
+    title = _tfidf(words.counts(title_words))
+    excerpt = _tfidf(words.counts(excerpt_words))
+    slug = _tfidf(words.counts(slug_tokens))
+    slug_known = np.array([len(tokens) >= 3 for tokens in slug_tokens])
+    title_named = [entities(t) for t in titles]
+    full_named = [t + entities(e) for t, e in zip(title_named, excerpts)]
+    things = _Vocabulary(full_named)
+    named = _tfidf(things.counts(full_named))
+    # what differs: the title's named things and words that the other story does not mention anywhere
+    full_named_seen = things.counts(full_named)
+    title_things = _idf_weighted(things.counts([[t for t in ts if t not in _stop_words()] for ts in title_named]),
+                                 full_named_seen)
+    full_words_seen = words.counts([t + e + s for t, e, s in zip(title_words, excerpt_words, slug_tokens)])
+    title_terms = _idf_weighted(words.counts(title_words), full_words_seen)
+    title_named, full_named, title_words, full_words = title_things, full_named_seen > 0, title_terms, full_words_seen > 0
+    x = np.column_stack([
+        _cosines(title, rows, cols), _cosines(excerpt, rows, cols), _cosines(text, rows, cols),
+        _cosines(named, rows, cols), _cosines(slug, rows, cols), slug_known[rows] & slug_known[cols],
+        np.exp(-gap / 24), np.exp(-gap / 120),
+        _at(direct, rows, cols) > 0, np.log1p(_at(co, rows, cols)),
+        outlets[rows] == outlets[cols],
+        _new_share(title_named, full_named, rows, cols), _new_share(title_words, full_words, rows, cols),
+    ]).astype(np.float64)
+    return Candidates(keys, hours, outlets, rows, cols, x, text, candidate)

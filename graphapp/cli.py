@@ -303,7 +303,7 @@ def clusters(kinds_file, top, fmt, paths, quiet, verbose, no_cache, **settings):
 def export(output, fmt, paths, quiet, verbose, no_cache, **settings):
     """Write the view (filters, level, focus, colours, seed) as GraphML, GEXF, JSON, Cytoscape JSON, CSV, Parquet,
     HTML, PNG or SVG. The input `-` reads one article file or one zip from stdin."""
-    from .export import EXPORTERS, export_bytes, format_for_path
+    from .export import EXPORTERS, format_for_path
 
     if fmt is None:
         if output == "-":
@@ -321,18 +321,53 @@ def export(output, fmt, paths, quiet, verbose, no_cache, **settings):
         result = _run_stdin(options, quiet=quiet, verbose=verbose)
     else:
         result = _run(paths, options, quiet=quiet, verbose=verbose, no_cache=no_cache)
-    data = export_bytes(result, fmt)
     if output == "-":
         stream = click.get_binary_stream("stdout")
-        stream.write(data)
+        written = _write_export(result, fmt, stream)
         stream.flush()
     else:
-        try:
-            Path(output).write_bytes(data)
-        except OSError as exc:
-            raise GraphappError(f"cannot write {output}: {exc.strerror or exc}") from None
+        written = _export_file(result, fmt, Path(output))
     if not quiet:
-        click.echo(display_path(f"wrote {output if output != '-' else 'stdout'} ({fmt}, {len(data):,} bytes)"), err=True)
+        click.echo(display_path(f"wrote {output if output != '-' else 'stdout'} ({fmt}, {written:,} bytes)"), err=True)
+
+
+class _Counted:
+    """A binary stream that counts what goes through it (stdout cannot say how much was written)."""
+
+    def __init__(self, stream) -> None:
+        self.stream, self.count = stream, 0
+
+    def write(self, data) -> int:
+        self.count += len(data)
+        return self.stream.write(data)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
+def _write_export(result, fmt: str, stream) -> int:
+    from .export import export_to
+
+    counted = _Counted(stream)
+    export_to(result, fmt, counted)
+    return counted.count
+
+
+def _export_file(result, fmt: str, output: Path) -> int:
+    """Stream the export into `output`; a failed export removes the half-written file."""
+    try:
+        handle = open(output, "wb")  # noqa: SIM115 (closed below, removed on failure)
+    except OSError as exc:
+        raise GraphappError(f"cannot write {output}: {exc.strerror or exc}") from None
+    try:
+        with handle:
+            written = _write_export(result, fmt, handle)
+    except BaseException as exc:
+        output.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise GraphappError(f"cannot write {output}: {exc.strerror or exc}") from None
+        raise
+    return written
 
 
 @cli.group("cache")

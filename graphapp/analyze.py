@@ -29,6 +29,8 @@ __all__ = [
     "co_coverage_graph",
     "summary",
     "describe_group",
+    "measures_for",
+    "RANK_MEASURES",
 ]
 
 # combined = 0.5·quality/max quality + 0.3·PageRank/max PageRank + 0.2·degree/max degree
@@ -168,18 +170,33 @@ def _hours(start: str, end: str) -> float:
     return (parse_utc(end) - parse_utc(start)).total_seconds() / 3600
 
 
-def story_ranks(graph: nx.DiGraph, *, seed: int = 0, exact_limit: int = EXACT_BETWEENNESS_LIMIT) -> list[StoryRank]:
-    """Per story: quality, degrees, PageRank, betweenness (exact or sampled, said in `betweenness_method`), combined."""
+RANK_MEASURES = ("pagerank", "betweenness")  # the costly columns of a story rank, computed only when asked
+
+
+def measures_for(by: str) -> tuple[str, ...]:
+    """The costly measures a ranking by `by` needs: PageRank for itself and the combined score, betweenness
+    for itself, none for quality or degrees."""
+    return {"combined": ("pagerank",), "pagerank": ("pagerank",), "betweenness": ("betweenness",)}.get(by, ())
+
+
+def story_ranks(graph: nx.DiGraph, *, seed: int = 0, exact_limit: int = EXACT_BETWEENNESS_LIMIT,
+                measures: tuple[str, ...] = RANK_MEASURES) -> list[StoryRank]:
+    """Per story: quality, degrees, PageRank, betweenness (exact or sampled, said in `betweenness_method`), combined.
+
+    `measures`: which of PageRank and betweenness to compute (the others are None, and so is `combined`
+    without PageRank): on a large graph betweenness costs more than everything else together.
+    """
     stories = _stories(graph)
     if not stories:
         return []
     directed = _related_igraph(graph, stories)
     undirected = _undirected(directed)
-    pagerank = directed.pagerank(directed=True)
     n = len(stories)
-    if n <= exact_limit:
+    pagerank = directed.pagerank(directed=True) if "pagerank" in measures else None
+    betweenness, method = None, None
+    if "betweenness" in measures and n <= exact_limit:
         betweenness, method = undirected.betweenness(directed=False), "exact"
-    else:
+    elif "betweenness" in measures:
         sources = random.Random(seed).sample(range(n), BETWEENNESS_SAMPLES)
         partial = undirected.betweenness(directed=False, sources=sources)
         betweenness, method = [b * n / BETWEENNESS_SAMPLES for b in partial], f"sampled ({BETWEENNESS_SAMPLES} sources)"
@@ -187,17 +204,16 @@ def story_ranks(graph: nx.DiGraph, *, seed: int = 0, exact_limit: int = EXACT_BE
     indegree, outdegree, degree = directed.indegree(), directed.outdegree(), undirected.degree()
     nodes = graph.nodes
     max_quality = max((nodes[s].get("quality", 0) for s in stories), default=0) or 1
-    max_pagerank = max(pagerank) or 1
+    max_pagerank = (max(pagerank) or 1) if pagerank is not None else 1
     max_degree = max(degree) or 1
     rows = []
     for i, key in enumerate(stories):
         data = nodes[key]
         quality = data.get("quality")
-        combined = (
+        combined = None if pagerank is None else round(
             COMBINED_WEIGHTS["quality"] * (quality or 0) / max_quality
             + COMBINED_WEIGHTS["pagerank"] * pagerank[i] / max_pagerank
-            + COMBINED_WEIGHTS["degree"] * degree[i] / max_degree
-        )
+            + COMBINED_WEIGHTS["degree"] * degree[i] / max_degree, 6)
         rows.append({
             "story": key,
             "title": data.get("title"),
@@ -208,10 +224,10 @@ def story_ranks(graph: nx.DiGraph, *, seed: int = 0, exact_limit: int = EXACT_BE
             "in_degree": indegree[i],
             "out_degree": outdegree[i],
             "degree": degree[i],
-            "pagerank": pagerank[i],
-            "betweenness": betweenness[i] * scale,
+            "pagerank": None if pagerank is None else pagerank[i],
+            "betweenness": None if betweenness is None else betweenness[i] * scale,
             "betweenness_method": method,
-            "combined": round(combined, 6),
+            "combined": combined,
         })
     return rows
 

@@ -254,8 +254,10 @@ def rank(by, rank_outlets, top, fmt, paths, quiet, verbose, no_cache, **settings
         column = {"quality": "mean_quality", "degree": "partners"}.get(by, by)
         frame = frame.sort_values([column, "outlet"], ascending=[False, True], na_position="last")
     else:
-        frame = tables.story_ranks_table(result.story_ranks)
+        frame = tables.story_ranks_table(result.story_ranks_by(by))
         frame = frame.sort_values([by, "story"], ascending=[False, True], na_position="last")
+        frame = frame.drop(columns=[c for c in ("pagerank", "betweenness", "betweenness_method", "combined")
+                                    if frame[c].isna().all()])  # not computed for this ranking
     _emit(frame.head(top), fmt)
 
 

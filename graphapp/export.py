@@ -662,7 +662,7 @@ def _csv_zip(result: Result, stream: BinaryIO) -> None:
     _zip(stream, [("nodes.csv", partial(_nodes_csv, result)), ("edges.csv", partial(_edges_csv, result))])
 
 
-_PARQUET_BATCH = 50_000  # rows per row group: what a table export holds in memory at once
+_PARQUET_BATCH = 10_000  # rows per row group: what a table export holds in memory at once
 
 
 def _frame(columns: list[tuple[str, str]], rows: list[list]):

@@ -36,7 +36,7 @@ import weakref
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 from typing import BinaryIO
 
@@ -157,6 +157,11 @@ class ExportRows:
     def edge_count(self) -> int:
         return self.graph.number_of_edges()
 
+    @cached_property
+    def xml_ids(self) -> dict[str, str]:
+        """Node key → its XML id, hashed once per node rather than at each end of every edge."""
+        return {node: xml_id(node) for node in self.graph}
+
 
 def _census(rows) -> dict[str, set]:
     """Column name → the types of its values (None is no type), in the order names first appear."""
@@ -250,10 +255,15 @@ def _relativizer(result: Result) -> Callable[[str], str]:
             return os.path.basename(head) + bang + member
         return path
 
+    known: dict[str, str] = {}  # one entry per file: every related link of a file names the same path
+
     def relative(value):
         if not isinstance(value, str):
             return value
-        return "; ".join(one(p) for p in value.split("; "))
+        done = known.get(value)
+        if done is None:
+            done = known[value] = "; ".join(one(p) for p in value.split("; "))
+        return done
 
     return relative
 
@@ -410,6 +420,7 @@ def _graphml(result: Result, stream: BinaryIO) -> None:
                             last=[*DRAWING, "r", "g", "b"])
     edge_columns = _columns(rows.edge_types, EDGE_COLUMNS[2:])
     node_names = {name for name, _ in node_columns}
+    node_xml = rows.xml_ids
     out = _Sink(stream)
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
               'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
@@ -424,13 +435,13 @@ def _graphml(result: Result, stream: BinaryIO) -> None:
     for node, row in rows.nodes():
         row["node_key"] = node
         row.update(zip("rgb", _rgb(rows.colors[node])))
-        out.write(f'<node id="{xml_id(node)}">')
+        out.write(f'<node id="{node_xml[node]}">')
         for name, kind in node_columns:
             if row.get(name) is not None:
                 out.write(f'<data key="{node_ids[name]}">{_xml(_text(row[name], kind))}</data>')
         out.write("</node>\n")
     for u, v, row in rows.edges():
-        out.write(f'<edge source="{xml_id(u)}" target="{xml_id(v)}">')
+        out.write(f'<edge source="{node_xml[u]}" target="{node_xml[v]}">')
         for name, kind in edge_columns:
             if row.get(name) is not None:
                 out.write(f'<data key="{edge_ids[name]}">{_xml(_text(row[name], kind))}</data>')
@@ -451,6 +462,7 @@ def _gexf(result: Result, stream: BinaryIO) -> None:
     node_columns = _columns({**types, "node_key": {str}} if len(rows) else types, [*NODE_COLUMNS[1:], "node_key"])
     edge_columns = _columns(rows.edge_types, EDGE_COLUMNS[2:])
     dynamic = bool(rows.published)
+    ids = rows.xml_ids
     out = _Sink(stream)
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n<gexf xmlns="http://gexf.net/1.3" '
               'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
@@ -466,7 +478,7 @@ def _gexf(result: Result, stream: BinaryIO) -> None:
     out.write(f'<nodes count="{len(rows)}">\n')
     for node, row in rows.nodes():
         start = f' start="{rows.published[node]}"' if node in rows.published else ""
-        out.write(f'<node id="{xml_id(node)}" label="{_xml(row["label"])}"{start}><attvalues>')
+        out.write(f'<node id="{ids[node]}" label="{_xml(row["label"])}"{start}><attvalues>')
         row["node_key"] = node
         for index, (name, kind) in enumerate(node_columns):
             if row.get(name) is not None:
@@ -476,7 +488,7 @@ def _gexf(result: Result, stream: BinaryIO) -> None:
                   f'<size value="{row["size"]!r}"/></node>\n')
     out.write(f'</nodes>\n<edges count="{rows.edge_count()}">\n')
     for index, (u, v, row) in enumerate(rows.edges()):
-        out.write(f'<edge id="{index}" source="{xml_id(u)}" target="{xml_id(v)}"><attvalues>')
+        out.write(f'<edge id="{index}" source="{ids[u]}" target="{ids[v]}"><attvalues>')
         for column, (name, kind) in enumerate(edge_columns):
             if row.get(name) is not None:
                 out.write(f'<attvalue for="{column}" value="{_xml(_text(row[name], kind))}"/>')

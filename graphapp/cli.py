@@ -324,9 +324,7 @@ def export(output, fmt, paths, quiet, verbose, no_cache, **settings):
     else:
         result = _run(paths, options, quiet=quiet, verbose=verbose, no_cache=no_cache)
     if output == "-":
-        stream = click.get_binary_stream("stdout")
-        written = _write_export(result, fmt, stream)
-        stream.flush()
+        written = _export_stdout(result, fmt)
     else:
         written = _export_file(result, fmt, Path(output))
     if not quiet:
@@ -347,29 +345,33 @@ class _Counted:
         self.stream.flush()
 
 
-def _write_export(result, fmt: str, stream) -> int:
+def _export_stdout(result, fmt: str) -> int:
+    """Stream the export to stdout (a pipe: zips get data descriptors); returns the bytes written."""
     from .export import export_to
 
-    counted = _Counted(stream)
+    counted = _Counted(click.get_binary_stream("stdout"))
     export_to(result, fmt, counted)
+    counted.flush()
     return counted.count
 
 
 def _export_file(result, fmt: str, output: Path) -> int:
     """Stream the export into `output`; a failed export removes the half-written file."""
+    from .export import export_to
+
     try:
         handle = open(output, "wb")  # noqa: SIM115 (closed below, removed on failure)
     except OSError as exc:
         raise GraphappError(f"cannot write {output}: {exc.strerror or exc}") from None
     try:
         with handle:
-            written = _write_export(result, fmt, handle)
+            export_to(result, fmt, handle)  # the file itself, seekable: zips get the same bytes as export_bytes
     except BaseException as exc:
         output.unlink(missing_ok=True)
         if isinstance(exc, OSError):
             raise GraphappError(f"cannot write {output}: {exc.strerror or exc}") from None
         raise
-    return written
+    return output.stat().st_size
 
 
 @cli.group("cache")

@@ -155,6 +155,7 @@ class ExportRows:
             yield u, v, row
 
     def edge_count(self) -> int:
+        """How many edge rows `edges()` gives (GEXF declares it before the first one)."""
         return self.graph.number_of_edges()
 
     @cached_property

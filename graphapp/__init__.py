@@ -28,7 +28,7 @@ _PUBLIC = {
     "ViewOptions": "options", "Filters": "options", "TopicSettings": "options", "EventSettings": "options",
     "coverage_clusters": "analyze", "story_ranks": "analyze", "outlet_ranks": "analyze", "summary": "analyze",
     "event_clusters": "events",
-    "EXPORTERS": "export", "export_bytes": "export",
+    "EXPORTERS": "export", "export_to": "export", "export_bytes": "export",
 }
 
 __all__ = ["__version__", "SEEDS", *_PUBLIC]

@@ -32,6 +32,8 @@ __all__ = [
     "co_coverage_graph",
     "summary",
     "describe_group",
+    "measures_for",
+    "RANK_MEASURES",
 ]
 
 # Stories: combined = 0.6·log(independent outlets of its event)/log(most) + 0.4·percentile(quality).
@@ -175,34 +177,53 @@ def _hours(start: str, end: str) -> float:
     return (parse_utc(end) - parse_utc(start)).total_seconds() / 3600
 
 
+RANK_MEASURES = ("pagerank", "betweenness", "events")  # the costly parts of a story rank, computed only when asked
+
+
+def measures_for(by: str) -> tuple[str, ...]:
+    """The costly measures a ranking by `by` needs: the events for the combined score (and the event reach),
+    PageRank and betweenness for themselves, none for quality or degrees."""
+    return {"combined": ("events",), "event_outlets": ("events",), "pagerank": ("pagerank",),
+            "betweenness": ("betweenness",)}.get(by, ())
+
+
 def story_ranks(graph: nx.DiGraph, *, seed: int = 0, exact_limit: int = EXACT_BETWEENNESS_LIMIT,
-                events: list[Event] | None = None) -> list[StoryRank]:
+                events: list[Event] | None = None, measures: tuple[str, ...] = RANK_MEASURES) -> list[StoryRank]:
     """Per story: quality, degrees, PageRank, betweenness (exact or sampled, said in `betweenness_method`), the
-    independent outlets of its event (`events`, found on `graph` when not given) and the combined score."""
+    independent outlets of its event (`events`, found on `graph` when not given) and the combined score.
+
+    `measures`: which of PageRank, betweenness and the events to compute (the others are None, and so are
+    `event_outlets` and `combined` without the events): on a large graph betweenness costs more than
+    everything else together, and the events nearly as much.
+    """
     stories = _stories(graph)
     if not stories:
         return []
-    if events is None:
-        from .events import event_clusters
-
-        events = event_clusters(graph)
-    reach = {story: event["independent_outlets"] for event in events for story in event["stories"]}
     directed = _related_igraph(graph, stories)
     undirected = _undirected(directed)
-    pagerank = directed.pagerank(directed=True)
     n = len(stories)
-    if n <= exact_limit:
+    pagerank = directed.pagerank(directed=True) if "pagerank" in measures else None
+    betweenness, method = None, None
+    if "betweenness" in measures and n <= exact_limit:
         betweenness, method = undirected.betweenness(directed=False), "exact"
-    else:
+    elif "betweenness" in measures:
         sources = random.Random(seed).sample(range(n), BETWEENNESS_SAMPLES)
         partial = undirected.betweenness(directed=False, sources=sources)
         betweenness, method = [b * n / BETWEENNESS_SAMPLES for b in partial], f"sampled ({BETWEENNESS_SAMPLES} sources)"
     scale = 1 / ((n - 1) * (n - 2) / 2) if n > 2 else 0.0
     indegree, outdegree, degree = directed.indegree(), directed.outdegree(), undirected.degree()
     nodes = graph.nodes
-    event_outlets = [reach.get(key, 1) for key in stories]
-    combined = (COMBINED_WEIGHTS["event_outlets"] * _log_share(event_outlets)
-                + COMBINED_WEIGHTS["quality"] * _percentiles([nodes[s].get("quality") or 0 for s in stories]))
+    reach = None
+    if "events" in measures or events is not None:
+        if events is None:
+            from .events import event_clusters
+
+            events = event_clusters(graph)
+        reach = {story: event["independent_outlets"] for event in events for story in event["stories"]}
+    event_outlets = [reach.get(key, 1) for key in stories] if reach is not None else None
+    combined = None if event_outlets is None else (
+        COMBINED_WEIGHTS["event_outlets"] * _log_share(event_outlets)
+        + COMBINED_WEIGHTS["quality"] * _percentiles([nodes[s].get("quality") or 0 for s in stories]))
     rows = []
     for i, key in enumerate(stories):
         data = nodes[key]
@@ -217,11 +238,11 @@ def story_ranks(graph: nx.DiGraph, *, seed: int = 0, exact_limit: int = EXACT_BE
             "in_degree": indegree[i],
             "out_degree": outdegree[i],
             "degree": degree[i],
-            "pagerank": pagerank[i],
-            "betweenness": betweenness[i] * scale,
+            "pagerank": None if pagerank is None else pagerank[i],
+            "betweenness": None if betweenness is None else betweenness[i] * scale,
             "betweenness_method": method,
-            "event_outlets": event_outlets[i],
-            "combined": round(float(combined[i]), 6),
+            "event_outlets": None if event_outlets is None else event_outlets[i],
+            "combined": None if combined is None else round(float(combined[i]), 6),
         })
     return rows
 

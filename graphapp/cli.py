@@ -254,8 +254,10 @@ def rank(by, rank_outlets, top, fmt, paths, quiet, verbose, no_cache, **settings
         column = {"quality": "mean_quality", "degree": "partners"}.get(by, by)
         frame = frame.sort_values([column, "outlet"], ascending=[False, True], na_position="last")
     else:
-        frame = tables.story_ranks_table(result.story_ranks)
+        frame = tables.story_ranks_table(result.story_ranks_by(by))
         frame = frame.sort_values([by, "story"], ascending=[False, True], na_position="last")
+        frame = frame.drop(columns=[c for c in ("pagerank", "betweenness", "betweenness_method", "event_outlets", "combined")
+                                    if frame[c].isna().all()])  # not computed for this ranking
     _emit(frame.head(top), fmt)
 
 
@@ -303,7 +305,7 @@ def clusters(kinds_file, top, fmt, paths, quiet, verbose, no_cache, **settings):
 def export(output, fmt, paths, quiet, verbose, no_cache, **settings):
     """Write the view (filters, level, focus, colours, seed) as GraphML, GEXF, JSON, Cytoscape JSON, CSV, Parquet,
     HTML, PNG or SVG. The input `-` reads one article file or one zip from stdin."""
-    from .export import EXPORTERS, export_bytes, format_for_path
+    from .export import EXPORTERS, format_for_path
 
     if fmt is None:
         if output == "-":
@@ -321,18 +323,55 @@ def export(output, fmt, paths, quiet, verbose, no_cache, **settings):
         result = _run_stdin(options, quiet=quiet, verbose=verbose)
     else:
         result = _run(paths, options, quiet=quiet, verbose=verbose, no_cache=no_cache)
-    data = export_bytes(result, fmt)
     if output == "-":
-        stream = click.get_binary_stream("stdout")
-        stream.write(data)
-        stream.flush()
+        written = _export_stdout(result, fmt)
     else:
-        try:
-            Path(output).write_bytes(data)
-        except OSError as exc:
-            raise GraphappError(f"cannot write {output}: {exc.strerror or exc}") from None
+        written = _export_file(result, fmt, Path(output))
     if not quiet:
-        click.echo(display_path(f"wrote {output if output != '-' else 'stdout'} ({fmt}, {len(data):,} bytes)"), err=True)
+        click.echo(display_path(f"wrote {output if output != '-' else 'stdout'} ({fmt}, {written:,} bytes)"), err=True)
+
+
+class _Counted:
+    """A binary stream that counts what goes through it (stdout cannot say how much was written)."""
+
+    def __init__(self, stream) -> None:
+        self.stream, self.count = stream, 0
+
+    def write(self, data) -> int:
+        self.count += len(data)
+        return self.stream.write(data)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
+def _export_stdout(result, fmt: str) -> int:
+    """Stream the export to stdout (a pipe: zips get data descriptors); returns the bytes written."""
+    from .export import export_to
+
+    counted = _Counted(click.get_binary_stream("stdout"))
+    export_to(result, fmt, counted)
+    counted.flush()
+    return counted.count
+
+
+def _export_file(result, fmt: str, output: Path) -> int:
+    """Stream the export into `output`; a failed export removes the half-written file."""
+    from .export import export_to
+
+    try:
+        handle = open(output, "wb")  # noqa: SIM115 (closed below, removed on failure)
+    except OSError as exc:
+        raise GraphappError(f"cannot write {output}: {exc.strerror or exc}") from None
+    try:
+        with handle:
+            export_to(result, fmt, handle)  # the file itself, seekable: zips get the same bytes as export_bytes
+    except BaseException as exc:
+        output.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise GraphappError(f"cannot write {output}: {exc.strerror or exc}") from None
+        raise
+    return output.stat().st_size
 
 
 @cli.group("cache")

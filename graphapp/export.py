@@ -1,7 +1,8 @@
 """The registry of export formats, read by both the CLI and the app's download buttons.
 
-Every writer takes a `pipeline.Result` (one dataset seen with one `ViewOptions`) and returns bytes,
-so an export is the view: its filters, its level (events add their `similar` links and evidence),
+Every writer takes a `pipeline.Result` (one dataset seen with one `ViewOptions`) and a binary stream,
+and writes the file to it row by row (`export_to`; `export_bytes` for the app's downloads), so that an
+export needs no more memory for a large graph than for a small one. An export is the view: its filters, its level (events add their `similar` links and evidence),
 its colours, sizes and seed. What every graph format carries for each node:
 
 - the graph's own attributes (kind, title, url, outlet, published, quality, …; outlets: name,
@@ -24,22 +25,27 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import json
 import math
 import os
 import re
+import shutil
+import tempfile
 import weakref
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property, partial
 from pathlib import Path
+from typing import BinaryIO
 
 import networkx as nx
 
 from .pipeline import Result
 
-__all__ = ["Exporter", "EXPORTERS", "export_bytes", "format_for_path", "xml_id", "safe_csv", "NODE_COLUMNS",
-           "EDGE_COLUMNS", "export_table", "ExportTable"]
+__all__ = ["Exporter", "EXPORTERS", "export_to", "export_bytes", "format_for_path", "xml_id", "safe_csv", "NODE_COLUMNS",
+           "EDGE_COLUMNS", "export_rows", "ExportRows", "export_table", "ExportTable"]
 
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -60,7 +66,7 @@ class Exporter:
     suffix: str
     media_type: str
     description: str
-    write: Callable[[Result], bytes]
+    write: Callable[[Result, BinaryIO], None]  # writes the file to the stream, piece by piece
 
 
 def xml_id(key: str) -> str:
@@ -70,12 +76,13 @@ def xml_id(key: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------
-# What every graph format writes: one table of nodes and one of edges
+# What every graph format writes: rows of nodes and of edges, made one at a time while they are written
 
 
 @dataclass(frozen=True, slots=True)
 class ExportTable:
-    """The exported graph as rows: node key → attributes (with label, cluster, event and drawing), edges."""
+    """The exported graph as rows held in memory: node key → attributes (with label, cluster, event and
+    drawing), edges. For tests and small graphs; the writers stream the same rows from `ExportRows`."""
 
     nodes: dict[str, dict]
     edges: list[tuple[str, str, dict]]
@@ -83,18 +90,112 @@ class ExportTable:
     published: dict[str, str]  # node → xs:dateTime, where the node has a valid one
 
 
-_TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+class ExportRows:
+    """The rows every graph format writes, made on demand from the graph, so that a writer holds one row at
+    a time: per node only its cluster, event, place and colour are kept (what the analysis found anyway).
+
+    `node_types` / `edge_types` say, for every column, which Python types its values have (found from the
+    graph's attributes without making the rows), so a writer can declare its columns before the first row.
+    """
+
+    def __init__(self, result: Result) -> None:
+        self.graph = graph = _graph(result)
+        self.relative = _relativizer(result)
+        topics, events = _levels(result)
+        self.cluster_of = {story: cluster["id"] for cluster in topics for story in cluster["stories"]}
+        self.event_of = {story: event["id"] for event in events for story in event["stories"]}
+        self.copy_of = {copy: original for event in events for copy, original in event.get("duplicates", {}).items()}
+        self.positions, self.style = drawing(result)
+        self.colors = {node: _hex(self.style.colors.get(node)) for node in graph}
+        self.published = {node: when for node, when in graph.nodes(data="published")
+                          if isinstance(when, str) and _DATETIME.fullmatch(when)}
+        self.node_types = _census(data for _, data in graph.nodes(data=True))
+        for name in ("id", "label", "viz", "start", "end", "color"):
+            self.node_types.pop(name, None)
+        if graph:
+            self.node_types["label"] = {str}
+        for name, found in (("cluster", self.cluster_of), ("event", self.event_of), ("duplicate_of", self.copy_of)):
+            if any(node in graph for node in found):
+                self.node_types[name] = {type(next(iter(found.values())))}
+        if graph:
+            self.node_types.update(x={float}, y={float}, size={float})
+        self.edge_types = _census(data for *_, data in graph.edges(data=True))
+        for name in ("id", "type", "label"):
+            self.edge_types.pop(name, None)
+
+    def __len__(self) -> int:
+        return self.graph.number_of_nodes()
+
+    def nodes(self):
+        """(node key, row) for every node, in the graph's order."""
+        relative, sizes = self.relative, self.style.sizes
+        for node, data in self.graph.nodes(data=True):
+            row = {k: _clean(v) for k, v in data.items() if k not in ("id", "label", "viz", "start", "end", "color")}
+            for name in ("file", "merged_files"):
+                if name in row:
+                    row[name] = relative(row[name])
+            row["label"] = _clean(str(data.get("title") or data.get("name") or node))
+            if node in self.cluster_of:
+                row["cluster"] = self.cluster_of[node]
+            if node in self.event_of:
+                row["event"] = self.event_of[node]
+            if node in self.copy_of:
+                row["duplicate_of"] = self.copy_of[node]
+            x, y = self.positions.get(node, (0.0, 0.0))
+            row.update(x=round(float(x), 2), y=round(float(y), 2), size=round(float(sizes.get(node, 8.0)), 2))
+            yield node, row
+
+    def edges(self):
+        """(source, target, row) for every edge, in the graph's order."""
+        relative = self.relative
+        for u, v, data in self.graph.edges(data=True):
+            row = {k: _clean(w) for k, w in data.items() if k not in ("id", "type", "label")}
+            if "listed_by" in row:
+                row["listed_by"] = relative(row["listed_by"])
+            yield u, v, row
+
+    def edge_count(self) -> int:
+        """How many edge rows `edges()` gives (GEXF declares it before the first one)."""
+        return self.graph.number_of_edges()
+
+    @cached_property
+    def xml_ids(self) -> dict[str, str]:
+        """Node key → its XML id, hashed once per node rather than at each end of every edge."""
+        return {node: xml_id(node) for node in self.graph}
+
+
+def _census(rows) -> dict[str, set]:
+    """Column name → the types of its values (None is no type), in the order names first appear."""
+    types: dict[str, set] = {}
+    for row in rows:
+        for name, value in row.items():
+            seen = types.get(name)
+            if seen is None:
+                seen = types[name] = set()
+            if value is not None:
+                seen.add(type(value))
+    return types
+
+
+_ROWS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def export_rows(result: Result) -> ExportRows:
+    """The streamable rows of `result` (made once per Result)."""
+    rows = _ROWS.get(result)
+    if rows is None:
+        rows = _ROWS[result] = ExportRows(result)
+    return rows
 
 
 def export_table(result: Result) -> ExportTable:
-    """The rows every graph format writes for `result` (computed once per Result)."""
-    table = _TABLES.get(result)
-    if table is None:
-        table = _TABLES[result] = _build_table(result)
-    return table
+    """Every row of `result` in memory at once (tests, notebooks, small graphs)."""
+    rows = export_rows(result)
+    return ExportTable(dict(rows.nodes()), list(rows.edges()), rows.colors, rows.published)
 
 
 def _graph(result: Result) -> nx.DiGraph:
+
     """The graph an export holds: the filtered graph, with the event links when the view shows events."""
     return result.graph_with_events if result.options.level == "events" else result.graph
 
@@ -113,45 +214,6 @@ def _levels(result: Result) -> tuple[list, list]:
         topics = result.clusters
         events = event_clusters(result.graph, options.events, min_size=options.min_size)
     return topics, events
-
-
-def _build_table(result: Result) -> ExportTable:
-    graph = _graph(result)
-    relative = _relativizer(result)
-    topics, events = _levels(result)
-    cluster_of = {story: cluster["id"] for cluster in topics for story in cluster["stories"]}
-    event_of = {story: event["id"] for event in events for story in event["stories"]}
-    copy_of = {copy: original for event in events for copy, original in event.get("duplicates", {}).items()}
-    positions, style = drawing(result)
-    nodes: dict[str, dict] = {}
-    colors: dict[str, str] = {}
-    published: dict[str, str] = {}
-    for node, data in graph.nodes(data=True):
-        row = {k: _clean(v) for k, v in data.items() if k not in ("id", "label", "viz", "start", "end", "color")}
-        for name in ("file", "merged_files"):
-            if name in row:
-                row[name] = relative(row[name])
-        row["label"] = _clean(str(data.get("title") or data.get("name") or node))
-        if node in cluster_of:
-            row["cluster"] = cluster_of[node]
-        if node in event_of:
-            row["event"] = event_of[node]
-        if node in copy_of:
-            row["duplicate_of"] = copy_of[node]
-        x, y = positions.get(node, (0.0, 0.0))
-        row.update(x=round(float(x), 2), y=round(float(y), 2), size=round(float(style.sizes.get(node, 8.0)), 2))
-        nodes[node] = row
-        colors[node] = _hex(style.colors.get(node))
-        when = data.get("published")
-        if isinstance(when, str) and _DATETIME.fullmatch(when):
-            published[node] = when
-    edges = []
-    for u, v, data in graph.edges(data=True):
-        row = {k: _clean(w) for k, w in data.items() if k not in ("id", "type", "label")}
-        if "listed_by" in row:
-            row["listed_by"] = relative(row["listed_by"])
-        edges.append((u, v, row))
-    return ExportTable(nodes, edges, colors, published)
 
 
 def _hex(color) -> str:
@@ -194,10 +256,15 @@ def _relativizer(result: Result) -> Callable[[str], str]:
             return os.path.basename(head) + bang + member
         return path
 
+    known: dict[str, str] = {}  # one entry per file: every related link of a file names the same path
+
     def relative(value):
         if not isinstance(value, str):
             return value
-        return "; ".join(one(p) for p in value.split("; "))
+        done = known.get(value)
+        if done is None:
+            done = known[value] = "; ".join(one(p) for p in value.split("; "))
+        return done
 
     return relative
 
@@ -276,28 +343,23 @@ _GOLDEN = math.pi * (3 - math.sqrt(5))
 # Columns and their types
 
 
-def _type(values) -> str:
-    """boolean | integer | double | string: the narrowest type that holds every value."""
-    seen = {type(v) for v in values if v is not None}
-    if not seen or seen - {bool, int, float}:
+def _kind(types: set) -> str:
+    """boolean | integer | double | string: the narrowest type that holds values of these Python types."""
+    if not types or types - {bool, int, float}:
         return "string"
-    if seen == {bool}:
+    if types == {bool}:
         return "boolean"
-    if bool in seen:
+    if bool in types:
         return "string"
-    return "integer" if seen == {int} else "double"
+    return "integer" if types == {int} else "double"
 
 
-def _columns(rows, known: list[str], last: list[str] = ()) -> list[tuple[str, str]]:
-    """(name, type) of every attribute the rows hold: known names in their order, then the others, then `last`."""
-    rows = list(rows)
-    present: dict[str, None] = {}
-    for row in rows:
-        present.update(dict.fromkeys(row))
-    names = [k for k in dict.fromkeys(known) if k in present and k not in last]
-    names += sorted(k for k in present if k not in known and k not in last)
-    names += [k for k in last if k in present]
-    return [(name, _type(row.get(name) for row in rows)) for name in names]
+def _columns(types: dict[str, set], known: list[str], last: list[str] = ()) -> list[tuple[str, str]]:
+    """(name, type) of every column in a census: known names in their order, then the others, then `last`."""
+    names = [k for k in dict.fromkeys(known) if k in types and k not in last]
+    names += sorted(k for k in types if k not in known and k not in last)
+    names += [k for k in last if k in types]
+    return [(name, _kind(types[name])) for name in names]
 
 
 def _text(value, kind: str) -> str:
@@ -310,9 +372,34 @@ def _text(value, kind: str) -> str:
     return str(value)
 
 
-def _node_rows(table: ExportTable) -> list[tuple[str, dict]]:
+def _node_rows(rows: ExportRows):
     """Rows with the colour as `#rrggbb` (the JSON, CSV, Parquet and Cytoscape forms)."""
-    return [(node, {**row, "color": table.colors[node]}) for node, row in table.nodes.items()]
+    colors = rows.colors
+    for node, row in rows.nodes():
+        row["color"] = colors[node]
+        yield node, row
+
+
+def _with_color(rows: ExportRows) -> dict[str, set]:
+    return {**rows.node_types, "color": {str}} if len(rows) else rows.node_types
+
+
+class _Sink:
+    """Text written in small pieces, sent to the binary stream as UTF-8 about every megabyte: an export
+    never holds more than that of its output."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self.out, self.parts, self.size = out, [], 0
+
+    def write(self, text: str) -> None:
+        self.parts.append(text)
+        self.size += len(text)
+        if self.size > 1 << 20:
+            self.flush()
+
+    def flush(self) -> None:
+        self.out.write("".join(self.parts).encode("utf-8"))
+        self.parts, self.size = [], 0
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -327,86 +414,92 @@ def _xml(text: str) -> str:
 _GRAPHML_TYPES = {"boolean": "boolean", "integer": "long", "double": "double", "string": "string"}
 
 
-def _graphml(result: Result) -> bytes:
-    table = export_table(result)
-    nodes = {node: {**row, "node_key": node, **dict(zip("rgb", _rgb(table.colors[node])))} for node, row in table.nodes.items()}
-    node_columns = _columns(nodes.values(), ["label", *NODE_COLUMNS[1:], "node_key"], last=[*DRAWING, "r", "g", "b"])
-    edge_columns = _columns((row for *_, row in table.edges), EDGE_COLUMNS[2:])
+def _graphml(result: Result, stream: BinaryIO) -> None:
+    rows = export_rows(result)
+    extra = {"node_key": {str}, "r": {int}, "g": {int}, "b": {int}} if len(rows) else {}
+    node_columns = _columns({**rows.node_types, **extra}, ["label", *NODE_COLUMNS[1:], "node_key"],
+                            last=[*DRAWING, "r", "g", "b"])
+    edge_columns = _columns(rows.edge_types, EDGE_COLUMNS[2:])
     node_names = {name for name, _ in node_columns}
-    out = ['<?xml version="1.0" encoding="UTF-8"?>\n<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
-           'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
-           'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n']
+    node_xml = rows.xml_ids
+    out = _Sink(stream)
+    out.write('<?xml version="1.0" encoding="UTF-8"?>\n<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
+              'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
+              'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n')
     node_ids = {name: name for name, _ in node_columns}
     edge_ids = {name: ("edge_" + name if name in node_names else name) for name, _ in edge_columns}
     for domain, columns, ids in (("node", node_columns, node_ids), ("edge", edge_columns, edge_ids)):
         for name, kind in columns:
-            out.append(f'<key id="{_xml(ids[name])}" for="{domain}" attr.name="{_xml(name)}" '
-                       f'attr.type="{_GRAPHML_TYPES[kind]}"/>\n')
-    out.append('<graph id="G" edgedefault="directed">\n')
-    for node, row in nodes.items():
-        out.append(f'<node id="{xml_id(node)}">')
+            out.write(f'<key id="{_xml(ids[name])}" for="{domain}" attr.name="{_xml(name)}" '
+                      f'attr.type="{_GRAPHML_TYPES[kind]}"/>\n')
+    out.write('<graph id="G" edgedefault="directed">\n')
+    for node, row in rows.nodes():
+        row["node_key"] = node
+        row.update(zip("rgb", _rgb(rows.colors[node])))
+        out.write(f'<node id="{node_xml[node]}">')
         for name, kind in node_columns:
             if row.get(name) is not None:
-                out.append(f'<data key="{node_ids[name]}">{_xml(_text(row[name], kind))}</data>')
-        out.append("</node>\n")
-    for u, v, row in table.edges:
-        out.append(f'<edge source="{xml_id(u)}" target="{xml_id(v)}">')
+                out.write(f'<data key="{node_ids[name]}">{_xml(_text(row[name], kind))}</data>')
+        out.write("</node>\n")
+    for u, v, row in rows.edges():
+        out.write(f'<edge source="{node_xml[u]}" target="{node_xml[v]}">')
         for name, kind in edge_columns:
             if row.get(name) is not None:
-                out.append(f'<data key="{edge_ids[name]}">{_xml(_text(row[name], kind))}</data>')
-        out.append("</edge>\n")
-    out.append("</graph>\n</graphml>\n")
-    return "".join(out).encode("utf-8")
+                out.write(f'<data key="{edge_ids[name]}">{_xml(_text(row[name], kind))}</data>')
+        out.write("</edge>\n")
+    out.write("</graph>\n</graphml>\n")
+    out.flush()
 
 
-def _gexf(result: Result) -> bytes:
+def _gexf(result: Result, stream: BinaryIO) -> None:
     """GEXF 1.3: attributes, label, viz colour/position/size, and `start` (the publication time) in
     dynamic mode so that Gephi's timeline plays the stories in the order they appeared.
 
     The viz elements are written in the GEXF namespace, where the official 1.3 schema declares them
     (readers that match on local names, such as Gephi and graphology, find them there).
     """
-    table = export_table(result)
-    nodes = {node: {k: v for k, v in row.items() if k not in ("label", *DRAWING)} | {"node_key": node}
-             for node, row in table.nodes.items()}
-    node_columns = _columns(nodes.values(), [*NODE_COLUMNS[1:], "node_key"])
-    edge_columns = _columns((row for *_, row in table.edges), EDGE_COLUMNS[2:])
-    dynamic = bool(table.published)
-    out = ['<?xml version="1.0" encoding="UTF-8"?>\n<gexf xmlns="http://gexf.net/1.3" '
-           'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
-           'xsi:schemaLocation="http://gexf.net/1.3 http://gexf.net/1.3/gexf.xsd" version="1.3">\n'
-           f"<meta><creator>graphapp</creator><description>{_xml(result.title())}</description></meta>\n"]
+    rows = export_rows(result)
+    types = {k: v for k, v in rows.node_types.items() if k not in ("label", *DRAWING)}
+    node_columns = _columns({**types, "node_key": {str}} if len(rows) else types, [*NODE_COLUMNS[1:], "node_key"])
+    edge_columns = _columns(rows.edge_types, EDGE_COLUMNS[2:])
+    dynamic = bool(rows.published)
+    ids = rows.xml_ids
+    out = _Sink(stream)
+    out.write('<?xml version="1.0" encoding="UTF-8"?>\n<gexf xmlns="http://gexf.net/1.3" '
+              'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+              'xsi:schemaLocation="http://gexf.net/1.3 http://gexf.net/1.3/gexf.xsd" version="1.3">\n'
+              f"<meta><creator>graphapp</creator><description>{_xml(result.title())}</description></meta>\n")
     mode = ' mode="dynamic" timeformat="dateTime" timerepresentation="interval"' if dynamic else ' mode="static"'
-    out.append(f'<graph defaultedgetype="directed"{mode}>\n')
+    out.write(f'<graph defaultedgetype="directed"{mode}>\n')
     for domain, columns in (("node", node_columns), ("edge", edge_columns)):
-        out.append(f'<attributes class="{domain}" mode="static">\n')
+        out.write(f'<attributes class="{domain}" mode="static">\n')
         for index, (name, kind) in enumerate(columns):
-            out.append(f'<attribute id="{index}" title="{_xml(name)}" type="{kind}"/>\n')
-        out.append("</attributes>\n")
-    out.append(f'<nodes count="{len(nodes)}">\n')
-    for node, row in nodes.items():
-        drawn = table.nodes[node]
-        start = f' start="{table.published[node]}"' if node in table.published else ""
-        out.append(f'<node id="{xml_id(node)}" label="{_xml(drawn["label"])}"{start}><attvalues>')
+            out.write(f'<attribute id="{index}" title="{_xml(name)}" type="{kind}"/>\n')
+        out.write("</attributes>\n")
+    out.write(f'<nodes count="{len(rows)}">\n')
+    for node, row in rows.nodes():
+        start = f' start="{rows.published[node]}"' if node in rows.published else ""
+        out.write(f'<node id="{ids[node]}" label="{_xml(row["label"])}"{start}><attvalues>')
+        row["node_key"] = node
         for index, (name, kind) in enumerate(node_columns):
             if row.get(name) is not None:
-                out.append(f'<attvalue for="{index}" value="{_xml(_text(row[name], kind))}"/>')
-        r, g, b = _rgb(table.colors[node])
-        out.append(f'</attvalues><color r="{r}" g="{g}" b="{b}"/><position x="{drawn["x"]!r}" y="{drawn["y"]!r}" z="0.0"/>'
-                   f'<size value="{drawn["size"]!r}"/></node>\n')
-    out.append(f'</nodes>\n<edges count="{len(table.edges)}">\n')
-    for index, (u, v, row) in enumerate(table.edges):
-        out.append(f'<edge id="{index}" source="{xml_id(u)}" target="{xml_id(v)}"><attvalues>')
+                out.write(f'<attvalue for="{index}" value="{_xml(_text(row[name], kind))}"/>')
+        r, g, b = _rgb(rows.colors[node])
+        out.write(f'</attvalues><color r="{r}" g="{g}" b="{b}"/><position x="{row["x"]!r}" y="{row["y"]!r}" z="0.0"/>'
+                  f'<size value="{row["size"]!r}"/></node>\n')
+    out.write(f'</nodes>\n<edges count="{rows.edge_count()}">\n')
+    for index, (u, v, row) in enumerate(rows.edges()):
+        out.write(f'<edge id="{index}" source="{ids[u]}" target="{ids[v]}"><attvalues>')
         for column, (name, kind) in enumerate(edge_columns):
             if row.get(name) is not None:
-                out.append(f'<attvalue for="{column}" value="{_xml(_text(row[name], kind))}"/>')
-        out.append("</attvalues></edge>\n")
-    out.append("</edges>\n</graph>\n</gexf>\n")
-    return "".join(out).encode("utf-8")
+                out.write(f'<attvalue for="{column}" value="{_xml(_text(row[name], kind))}"/>')
+        out.write("</attvalues></edge>\n")
+    out.write("</edges>\n</graph>\n</gexf>\n")
+    out.flush()
 
 
 # ---------------------------------------------------------------------------------------------------
-# JSON: node-link (D3 `links`, networkx `edges`) and Cytoscape.js
+# JSON: node-link (D3 `links`, networkx `edges`) and Cytoscape.js, one element at a time
 
 
 def _finite(value):
@@ -419,33 +512,50 @@ def _finite(value):
     return value
 
 
-def _dumps(data) -> bytes:
+def _dumps(data) -> str:
     # no indent: json's C encoder only runs without one (3x faster on 5,000 nodes and 165,000 edges)
-    return json.dumps(_finite(data), ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+    return json.dumps(_finite(data), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
-def _node_link(result: Result, edges: str) -> bytes:
-    table = export_table(result)
-    return _dumps({
-        "directed": True, "multigraph": False, "graph": {"title": result.title()},
-        "nodes": [{"id": node, **row} for node, row in _node_rows(table)],
-        edges: [{"source": u, "target": v, **row} for u, v, row in table.edges],
-    })
+def _json_list(out: _Sink, items) -> None:
+    """A JSON array written item by item (the same text json.dumps gives for the whole list)."""
+    out.write("[")
+    for index, item in enumerate(items):
+        out.write("," + _dumps(item) if index else _dumps(item))
+    out.write("]")
 
 
-def _cyjs(result: Result) -> bytes:
+def _node_link(result: Result, stream: BinaryIO, edges: str) -> None:
+    rows = export_rows(result)
+    out = _Sink(stream)
+    out.write('{"directed":true,"multigraph":false,"graph":' + _dumps({"title": result.title()}) + ',"nodes":')
+    _json_list(out, ({"id": node, **row} for node, row in _node_rows(rows)))
+    out.write("," + _dumps(edges) + ":")
+    _json_list(out, ({"source": u, "target": v, **row} for u, v, row in rows.edges()))
+    out.write("}")
+    out.flush()
+
+
+def _cyjs_node(node: str, row: dict) -> dict:
+    data = {"id": node, "name": row["label"], **{k: v for k, v in row.items() if k not in ("x", "y")}}
+    return {"data": data, "position": {"x": row["x"], "y": row["y"]}}
+
+
+def _cyjs(result: Result, stream: BinaryIO) -> None:
     """Cytoscape.js elements JSON (also opened by Cytoscape desktop): positions and colours included."""
-    table = export_table(result)
-    nodes = []
-    for node, row in _node_rows(table):
-        data = {"id": node, "name": row["label"], **{k: v for k, v in row.items() if k not in ("x", "y")}}
-        nodes.append({"data": data, "position": {"x": row["x"], "y": row["y"]}})
-    edges = [{"data": {"id": f"e{index}", "source": u, "target": v, **row}} for index, (u, v, row) in enumerate(table.edges)]
-    return _dumps({"data": {"name": result.title()}, "elements": {"nodes": nodes, "edges": edges}})
+    rows = export_rows(result)
+    out = _Sink(stream)
+    out.write('{"data":' + _dumps({"name": result.title()}) + ',"elements":{"nodes":')
+    _json_list(out, (_cyjs_node(node, row) for node, row in _node_rows(rows)))
+    out.write(',"edges":')
+    _json_list(out, ({"data": {"id": f"e{index}", "source": u, "target": v, **row}}
+                     for index, (u, v, row) in enumerate(rows.edges())))
+    out.write("}}")
+    out.flush()
 
 
 # ---------------------------------------------------------------------------------------------------
-# Tables: CSV (formula-guarded) and Parquet
+# Tables: CSV (formula-guarded) and Parquet, written in batches
 
 
 def _is_number(text: str) -> bool:
@@ -467,12 +577,19 @@ def _cell(value) -> str:
     return "'" + text if text.startswith(_FORMULA_START) and not _is_number(text) else text
 
 
-def _table(header: list[str], rows) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+def _write_csv(stream: BinaryIO, header: list[str], rows) -> None:
+    out = _Sink(stream)
+    writer = csv.writer(out, lineterminator="\n")
     writer.writerow([_cell(h) for h in header])
-    writer.writerows([_cell(v) for v in row] for row in rows)
-    return buffer.getvalue().encode("utf-8")
+    for row in rows:
+        writer.writerow([_cell(v) for v in row])
+    out.flush()
+
+
+def _table(header: list[str], rows) -> bytes:
+    buffer = io.BytesIO()
+    _write_csv(buffer, header, rows)
+    return buffer.getvalue()
 
 
 def safe_csv(frame) -> bytes:
@@ -481,23 +598,29 @@ def safe_csv(frame) -> bytes:
     return _table([str(c) for c in frame.columns], cells.itertuples(index=False, name=None))
 
 
-def _node_table(table: ExportTable) -> tuple[list[str], list[list]]:
-    rows = _node_rows(table)
-    columns = [name for name, _ in _columns((row for _, row in rows), NODE_COLUMNS[1:], last=[*DRAWING, "color"])]
-    return ["id", *columns], [[node] + [row.get(c) for c in columns] for node, row in rows]
+def _node_table(rows: ExportRows) -> tuple[list[tuple[str, str]], object]:
+    """(column, type) of the nodes table and a generator of its rows."""
+    columns = _columns(_with_color(rows), NODE_COLUMNS[1:], last=[*DRAWING, "color"])
+    names = [name for name, _ in columns]
+    return [("id", "string"), *columns], ([node] + [row.get(c) for c in names] for node, row in _node_rows(rows))
 
 
-def _edge_table(table: ExportTable) -> tuple[list[str], list[list]]:
-    columns = [name for name, _ in _columns((row for *_, row in table.edges), EDGE_COLUMNS[2:])]
-    return ["source", "target", *columns], [[u, v] + [row.get(c) for c in columns] for u, v, row in table.edges]
+def _edge_table(rows: ExportRows) -> tuple[list[tuple[str, str]], object]:
+    """(column, type) of the edges table and a generator of its rows."""
+    columns = _columns(rows.edge_types, EDGE_COLUMNS[2:])
+    names = [name for name, _ in columns]
+    return ([("source", "string"), ("target", "string"), *columns],
+            ([u, v] + [row.get(c) for c in names] for u, v, row in rows.edges()))
 
 
-def _nodes_csv(result: Result) -> bytes:
-    return _table(*_node_table(export_table(result)))
+def _nodes_csv(result: Result, stream: BinaryIO) -> None:
+    columns, rows = _node_table(export_rows(result))
+    _write_csv(stream, [name for name, _ in columns], rows)
 
 
-def _edges_csv(result: Result) -> bytes:
-    return _table(*_edge_table(export_table(result)))
+def _edges_csv(result: Result, stream: BinaryIO) -> None:
+    columns, rows = _edge_table(export_rows(result))
+    _write_csv(stream, [name for name, _ in columns], rows)
 
 
 def _clusters_frame(result: Result):
@@ -506,108 +629,152 @@ def _clusters_frame(result: Result):
     return clusters_table(result.clusters)
 
 
-def _clusters_csv(result: Result) -> bytes:
-    return safe_csv(_clusters_frame(result))
+def _clusters_csv(result: Result, stream: BinaryIO) -> None:
+    stream.write(safe_csv(_clusters_frame(result)))
 
 
-def _links_csv(result: Result) -> bytes:
+def _links_csv(result: Result, stream: BinaryIO) -> None:
     """Every link inside a topic cluster or event and why it is there: for events the evidence the grouping
     scored (similarity, score: the pair model's same-event probability, related, listed_by, then every feature of
-    the pair model as `feature_<name>`), for topic clusters the related links between members."""
+    the pair model as `feature_<name>`), for topic clusters the related links between members (cluster by
+    cluster, each in the graph's order)."""
     from .event_pairs import FEATURES
 
     graph, relative = result.graph, _relativizer(result)
     header = ["cluster", "a", "b", "a_title", "b_title", "similarity", "score", "related", "listed_by",
               *(f"feature_{name}" for name in FEATURES)]
-    rows = []
-    if result.options.level == "events":
-        for event in result.clusters:
-            for e in event["evidence"]:
-                rows.append([event["id"], e["a"], e["b"], graph.nodes[e["a"]].get("title"), graph.nodes[e["b"]].get("title"),
-                             e["similarity"], e["score"], e["related"], "; ".join(relative(p) for p in e["listed_by"]),
-                             *(e.get("features", {}).get(name) for name in FEATURES)])
-    else:
-        cluster_of = {story: cluster["id"] for cluster in result.clusters for story in cluster["stories"]}
-        for u, v, data in graph.edges(data=True):
-            if data.get("kind") == "related" and u in cluster_of and cluster_of[u] == cluster_of.get(v):
-                rows.append([cluster_of[u], u, v, graph.nodes[u].get("title"), graph.nodes[v].get("title"), None, None,
-                             True, relative(data.get("listed_by")), *([None] * len(FEATURES))])
-        rows.sort(key=lambda row: row[0])
-    return _table(header, rows)
+    titles = graph.nodes
+    no_features = [None] * len(FEATURES)
+
+    def rows():
+        if result.options.level == "events":
+            for event in result.clusters:
+                for e in event["evidence"]:
+                    features = e.get("features", {})
+                    yield [event["id"], e["a"], e["b"], titles[e["a"]].get("title"), titles[e["b"]].get("title"),
+                           e["similarity"], e["score"], e["related"], "; ".join(relative(p) for p in e["listed_by"]),
+                           *(features.get(name) for name in FEATURES)]
+            return
+        place = {node: index for index, node in enumerate(graph)}
+        for cluster in sorted(result.clusters, key=lambda c: c["id"]):
+            members = {s for s in cluster["stories"] if s in place}
+            for u in sorted(members, key=place.__getitem__):
+                for v, data in graph.adj[u].items():
+                    if data.get("kind") == "related" and v in members:
+                        yield [cluster["id"], u, v, titles[u].get("title"), titles[v].get("title"), None, None, True,
+                               relative(data.get("listed_by")), *no_features]
+
+    _write_csv(stream, header, rows())
 
 
-def _zip(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
+def _zip(stream: BinaryIO, members: list[tuple[str, Callable[[BinaryIO], None]]]) -> None:
+    """A zip whose members are written one after the other, each streamed into its compressed entry."""
+    with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, write in members:
             info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            archive.writestr(info, data)
-    return buffer.getvalue()
+            with archive.open(info, "w", force_zip64=True) as member:
+                write(member)
 
 
-def _csv_zip(result: Result) -> bytes:
-    return _zip({"nodes.csv": _nodes_csv(result), "edges.csv": _edges_csv(result)})
+def _csv_zip(result: Result, stream: BinaryIO) -> None:
+    _zip(stream, [("nodes.csv", partial(_nodes_csv, result)), ("edges.csv", partial(_edges_csv, result))])
 
 
-def _frame(header: list[str], rows: list[list]):
-    """A typed DataFrame: integers as nullable Int64, booleans as boolean, mixed columns as text."""
+_PARQUET_BATCH = 10_000  # rows per row group: what a table export holds in memory at once
+
+
+def _frame(columns: list[tuple[str, str]], rows: list[list]):
+    """A typed DataFrame: integers as nullable Int64, booleans as boolean, doubles as Float64, the rest text."""
     import pandas as pd
 
-    columns = {}
-    for index, name in enumerate(header):
+    data = {}
+    for index, (name, kind) in enumerate(columns):
         values = [row[index] for row in rows]
-        kind = _type(values)
         if kind == "integer":
-            columns[name] = pd.array(values, dtype="Int64")
+            data[name] = pd.array(values, dtype="Int64")
         elif kind == "boolean":
-            columns[name] = pd.array(values, dtype="boolean")
+            data[name] = pd.array(values, dtype="boolean")
         elif kind == "double":
-            columns[name] = pd.array([None if v is None else float(v) for v in values], dtype="Float64")
+            data[name] = pd.array([None if v is None else float(v) for v in values], dtype="Float64")
         else:
-            columns[name] = pd.array([None if v is None else _text(v, "string") for v in values], dtype=object)
-    return pd.DataFrame(columns, columns=header)
+            data[name] = pd.array([None if v is None else _text(v, "string") for v in values], dtype=object)
+    return pd.DataFrame(data, columns=[name for name, _ in columns])
 
 
-def _parquet_bytes(frame) -> bytes:
+_ARROW_TYPES = {"integer": "int64", "boolean": "bool_", "double": "float64", "string": "string"}
+
+
+def _write_parquet(stream: BinaryIO, columns: list[tuple[str, str]], rows) -> None:
+    """Rows as one Parquet file (zstd), one row group per batch, through a temporary file (Parquet's
+    writer needs a file it can seek in; the zip member it goes into cannot)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pa.schema([(name, getattr(pa, _ARROW_TYPES[kind])()) for name, kind in columns])
+    with tempfile.TemporaryFile() as scratch:
+        writer = None
+        for batch in _batched(rows, _PARQUET_BATCH, at_least_one=True):
+            table = pa.Table.from_pandas(_frame(columns, batch), schema=schema, preserve_index=False)
+            if writer is None:
+                metadata = table.schema.metadata  # pandas' (dtypes), the same for every batch
+                writer = pq.ParquetWriter(scratch, table.schema, compression="zstd")
+            writer.write_table(table.replace_schema_metadata(metadata))
+        writer.close()
+        scratch.seek(0)
+        shutil.copyfileobj(scratch, stream, 1 << 20)
+
+
+def _batched(rows, size: int, *, at_least_one: bool = False):
+    """Lists of up to `size` rows (one empty list for no rows when `at_least_one`)."""
+    iterator = iter(rows)
+    first = True
+    while batch := list(itertools.islice(iterator, size)):
+        first = False
+        yield batch
+    if first and at_least_one:
+        yield []
+
+
+def _parquet_frame(stream: BinaryIO, frame) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     buffer = io.BytesIO()
     pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), buffer, compression="zstd")
-    return buffer.getvalue()
+    stream.write(buffer.getvalue())
 
 
-def _parquet(result: Result) -> bytes:
-    table = export_table(result)
+def _parquet(result: Result, stream: BinaryIO) -> None:
+    rows = export_rows(result)
     clusters = _clusters_frame(result)
     clusters.insert(0, "level", result.options.level)
-    return _zip({"nodes.parquet": _parquet_bytes(_frame(*_node_table(table))),
-                 "edges.parquet": _parquet_bytes(_frame(*_edge_table(table))),
-                 "clusters.parquet": _parquet_bytes(clusters)})
+    _zip(stream, [("nodes.parquet", lambda member: _write_parquet(member, *_node_table(rows))),
+                  ("edges.parquet", lambda member: _write_parquet(member, *_edge_table(rows))),
+                  ("clusters.parquet", lambda member: _parquet_frame(member, clusters))])
 
 
 # ---------------------------------------------------------------------------------------------------
 # Pictures and pages
 
 
-def _html(result: Result) -> bytes:
+def _html(result: Result, stream: BinaryIO) -> None:
     from .render import network_page
 
-    return network_page(result.network, title=result.title()).encode("utf-8")
+    stream.write(network_page(result.network, title=result.title()).encode("utf-8"))
 
 
-def _png(result: Result) -> bytes:
+def _png(result: Result, stream: BinaryIO) -> None:
     from .render import network_png
 
-    return network_png(result.network, title=result.title())
+    stream.write(network_png(result.network, title=result.title()))
 
 
-def _svg(result: Result) -> bytes:
+def _svg(result: Result, stream: BinaryIO) -> None:
     from .render import network_svg
 
-    return network_svg(result.network, title=result.title())
+    stream.write(network_svg(result.network, title=result.title()))
 
 
 EXPORTERS: dict[str, Exporter] = {
@@ -617,10 +784,10 @@ EXPORTERS: dict[str, Exporter] = {
                  "GraphML (Gephi, Cytoscape, yEd, igraph): labels, cluster/event ids, x, y, size, r, g, b", _graphml),
         Exporter("gexf", ".gexf", "application/gexf+xml",
                  "GEXF 1.3 (Gephi): labels, colours, positions, sizes, publication times for the timeline", _gexf),
-        Exporter("json", ".json", "application/json", "node-link JSON with `links` (D3)", lambda r: _node_link(r, "links")),
+        Exporter("json", ".json", "application/json", "node-link JSON with `links` (D3)", partial(_node_link, edges="links")),
         Exporter("json-networkx", ".nx.json", "application/json",
                  "node-link JSON with `edges` (networkx.node_link_graph(data, edges=\"edges\"))",
-                 lambda r: _node_link(r, "edges")),
+                 partial(_node_link, edges="edges")),
         Exporter("cyjs", ".cyjs", "application/json", "Cytoscape.js JSON (Cytoscape desktop and web), with positions",
                  _cyjs),
         Exporter("csv", ".zip", "application/zip", "CSV tables nodes.csv and edges.csv, zipped", _csv_zip),
@@ -652,10 +819,22 @@ def format_for_path(path: str | Path) -> str:
     raise ValueError(f"cannot tell the format from {Path(path).name!r}; use --format or one of: {known}")
 
 
-def export_bytes(result: Result, fmt: str) -> bytes:
-    """Write the view `result` in format `fmt` (a key of EXPORTERS)."""
+def _exporter(fmt: str) -> Exporter:
     try:
-        exporter = EXPORTERS[fmt]
+        return EXPORTERS[fmt]
     except KeyError:
         raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(EXPORTERS)}") from None
-    return exporter.write(result)
+
+
+def export_to(result: Result, fmt: str, stream: BinaryIO) -> None:
+    """Write the view `result` in format `fmt` (a key of EXPORTERS) to a binary stream, piece by piece:
+    the whole file is never in memory, whatever the size of the graph."""
+    _exporter(fmt).write(result, stream)
+
+
+def export_bytes(result: Result, fmt: str) -> bytes:
+    """The view `result` in format `fmt` as bytes (the app's downloads; small graphs)."""
+    exporter = _exporter(fmt)
+    buffer = io.BytesIO()
+    exporter.write(result, buffer)
+    return buffer.getvalue()

@@ -244,6 +244,20 @@ class Result:
 
         return story_ranks(self.graph, seed=self.options.seed, events=self.events)
 
+    def story_ranks_by(self, by: str) -> list:
+        """Story ranks with only what ranking by `by` (a StoryRank column) needs: PageRank and betweenness are
+        None unless asked (the whole `story_ranks` when it was computed already)."""
+        from .analyze import measures_for, story_ranks
+
+        if "story_ranks" in self.__dict__:
+            return self.story_ranks
+        measures = measures_for(by)
+        memo = self.__dict__.setdefault("_story_ranks_by", {})
+        if measures not in memo:
+            events = self.events if "events" in measures else None
+            memo[measures] = story_ranks(self.graph, seed=self.options.seed, events=events, measures=measures)
+        return memo[measures]
+
     @cached_property
     def outlet_ranks(self) -> list:
         """One results.OutletRank per outlet of the filtered graph, counting this view's clusters."""
@@ -288,7 +302,7 @@ class Result:
         from .records import OUTLET
 
         column = SIZE_BY.get(self.options.size_by, "degree")
-        values = {row["story"]: float(row[column] or 0) for row in self.story_ranks}
+        values = {row["story"]: float(row[column] or 0) for row in self.story_ranks_by(column)}
         for node, data in self.graph.nodes(data=True):
             if data.get("kind") == OUTLET:
                 values[node] = float(data.get("stories", 1))

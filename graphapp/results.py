@@ -67,7 +67,7 @@ class StoryRank(TypedDict):
     pagerank: float
     betweenness: float
     betweenness_method: str
-    event_outlets: int  # independent outlets of the story's event (1 when no event holds it)
+    event_outlets: int | None  # independent outlets of the story's event (1 when no event holds it); None: not computed
     combined: float
 
 

@@ -37,6 +37,18 @@ def test_story_ranks_on_seed(seed_graph):
     assert all(0 < r["combined"] <= 1 for r in rows.values())
 
 
+def test_story_ranks_compute_only_the_measures_asked(seed_graph):
+    full = {r["story"]: r for r in story_ranks(seed_graph)}
+    for measures, absent in [((), ("pagerank", "betweenness", "combined")), (("pagerank",), ("betweenness",)),
+                             (("betweenness",), ("pagerank", "combined"))]:
+        rows = story_ranks(seed_graph, measures=measures)
+        assert {r["story"] for r in rows} == set(full)
+        for row in rows:
+            assert all(row[name] is None for name in absent)
+            kept = {k: v for k, v in row.items() if k not in absent and k != "betweenness_method"}
+            assert kept == {k: full[row["story"]][k] for k in kept}
+
+
 def test_outlet_ranks_and_co_coverage(seed_graph):
     co = co_coverage_graph(seed_graph)
     # Business Insider's article lists stories of the 8 other outlets (and one of its own)

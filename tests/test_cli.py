@@ -74,6 +74,14 @@ def test_rank_by_degree_json():
     assert rows[0]["degree"] == 10 and len(rows) == 2
 
 
+def test_rank_by_quality_prints_no_measure_it_did_not_compute():
+    rows = json.loads(run("rank", SEEDS, "--by", "quality", "--top", "3", "--format", "json").stdout)
+    assert [r["quality"] for r in rows] == [89, 89, 89]
+    assert not {"pagerank", "betweenness", "combined"} & set(rows[0])
+    rows = json.loads(run("rank", SEEDS, "--by", "betweenness", "--top", "1", "--format", "json").stdout)
+    assert rows[0]["betweenness"] == 1.0 and "pagerank" not in rows[0]
+
+
 def test_rank_outlets_csv():
     lines = run("rank", SEEDS, "--outlets", "--by", "quality", "--top", "3", "--format", "csv").stdout.splitlines()
     assert lines[0] == "outlet,name,stories,clusters,mean_quality,partners,co_coverage_links,pagerank,betweenness,combined"

@@ -39,8 +39,10 @@ def test_story_ranks_on_seed(seed_graph):
 
 def test_story_ranks_compute_only_the_measures_asked(seed_graph):
     full = {r["story"]: r for r in story_ranks(seed_graph)}
-    for measures, absent in [((), ("pagerank", "betweenness", "combined")), (("pagerank",), ("betweenness",)),
-                             (("betweenness",), ("pagerank", "combined"))]:
+    every = ("pagerank", "betweenness", "event_outlets", "combined")
+    for measures, absent in [((), every), (("pagerank",), ("betweenness", "event_outlets", "combined")),
+                             (("betweenness",), ("pagerank", "event_outlets", "combined")),
+                             (("events",), ("pagerank", "betweenness"))]:
         rows = story_ranks(seed_graph, measures=measures)
         assert {r["story"] for r in rows} == set(full)
         for row in rows:

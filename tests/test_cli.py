@@ -77,7 +77,7 @@ def test_rank_by_degree_json():
 def test_rank_by_quality_prints_no_measure_it_did_not_compute():
     rows = json.loads(run("rank", SEEDS, "--by", "quality", "--top", "3", "--format", "json").stdout)
     assert [r["quality"] for r in rows] == [89, 89, 89]
-    assert not {"pagerank", "betweenness", "combined"} & set(rows[0])
+    assert not {"pagerank", "betweenness", "event_outlets", "combined"} & set(rows[0])
     rows = json.loads(run("rank", SEEDS, "--by", "betweenness", "--top", "1", "--format", "json").stdout)
     assert rows[0]["betweenness"] == 1.0 and "pagerank" not in rows[0]
 

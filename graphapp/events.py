@@ -25,7 +25,8 @@ from .options import EventSettings
 from .records import parse_utc
 from .results import Event
 
-__all__ = ["SIMILAR", "EventSettings", "event_clusters", "link_evidence", "pair_score", "with_similarity_edges"]
+__all__ = ["SIMILAR", "EventSettings", "Terms", "Grouping", "corpus_terms", "group_stories", "describe_events", "number_events",
+           "event_clusters", "link_evidence", "pair_score", "with_similarity_edges"]
 
 SIMILAR = "similar"
 
@@ -94,13 +95,38 @@ class _Scored(NamedTuple):
     pairs: dict[tuple[int, int], tuple[float, bool, float]]  # (i, j), i < j → (similarity, related, score)
 
 
-def _score(graph: nx.DiGraph, settings: EventSettings) -> _Scored:
+class Terms(NamedTuple):
+    """TF-IDF rows of a corpus's titled stories, by key, with their publication hours (see `corpus_terms`).
+
+    IDF weights depend on every document, so a part of a corpus (a time shard of the Dask engine) that
+    computed its own would score its pairs differently from the whole. It borrows these rows instead.
+    """
+
+    keys: list[str]  # sorted, as the grouping takes them
+    hours: np.ndarray  # hours since the epoch (NaN: undated)
+    matrix: object  # scipy sparse rows, or None when no story has a usable word
+
+    def rows(self, keys: list[str]):
+        """The rows of `keys` (each one of `self.keys`), in that order."""
+        if self.matrix is None:
+            return None
+        index = {key: i for i, key in enumerate(self.keys)}
+        return self.matrix[[index[key] for key in keys]]
+
+
+def corpus_terms(graph: nx.DiGraph) -> Terms:
+    """The TF-IDF rows of every titled story of `graph`, as `event_clusters` computes them."""
+    keys, docs, hours = _texts(graph)
+    return Terms(keys, hours, _tfidf(docs) if len(keys) > 1 else None)
+
+
+def _score(graph: nx.DiGraph, settings: EventSettings, terms: Terms | None = None) -> _Scored:
     import scipy.sparse as sp
 
     keys, docs, hours = _texts(graph)
     n = len(keys)
     outlets = np.array([graph.nodes[key]["outlet"] for key in keys])
-    vectors = _tfidf(docs) if n > 1 else None
+    vectors = (_tfidf(docs) if terms is None else terms.rows(keys)) if n > 1 else None
     if vectors is None:
         return _Scored(keys, hours, outlets, None, None, {})
     # pairs of similar texts not too far apart in time, and (whatever their similarity) related pairs
@@ -169,19 +195,41 @@ def _close_pairs(vectors, hours: np.ndarray, window: float, least: float, chunk:
     return np.minimum(first, second), np.maximum(first, second), cosine
 
 
-def event_clusters(graph: nx.DiGraph, settings: EventSettings = EventSettings(), *, min_size: int = 2) -> list[Event]:
-    """Events (groups of stories about one happening), largest first, with coverage, duplicates and evidence."""
-    scored = _score(graph, settings)
-    keys, evidence = scored.keys, scored.pairs
-    score = {pair: value for pair, (_, _, value) in evidence.items()}
-    linked = [part for group in _average_linkage(len(keys), score, settings) for part in _split(group, score, settings)]
-    groups = _attach_loners(linked, scored, settings)
-    events = []
-    for group in groups:
-        if len(group) < min_size:
-            continue
-        stories = [keys[i] for i in group]
-        events.append(_describe(graph, stories, _group_evidence(scored, group, settings), settings))
+def event_clusters(graph: nx.DiGraph, settings: EventSettings = EventSettings(), *, min_size: int = 2,
+                   terms: Terms | None = None) -> list[Event]:
+    """Events (groups of stories about one happening), largest first, with coverage, duplicates and evidence.
+
+    `terms`: TF-IDF rows of a corpus that holds `graph` (see `Terms`); None computes them from `graph`.
+    """
+    grouping = group_stories(graph, settings, terms=terms)
+    return number_events(describe_events(graph, grouping, settings, [g for g in grouping.groups if len(g) >= min_size]))
+
+
+class Grouping(NamedTuple):
+    """The grouping's stages, in story indexes of `scored.keys`: what a time shard needs to check its edges."""
+
+    scored: _Scored
+    linked: list[list[int]]  # after average linkage and splits, before late reports join
+    groups: list[list[int]]  # final groups, lone stories included
+
+
+def group_stories(graph: nx.DiGraph, settings: EventSettings, *, terms: Terms | None = None) -> Grouping:
+    """Score the pairs, link, split, then attach late reports (see the module docstring)."""
+    scored = _score(graph, settings, terms)
+    score = {pair: value for pair, (_, _, value) in scored.pairs.items()}
+    linked = [part for group in _average_linkage(len(scored.keys), score, settings) for part in _split(group, score, settings)]
+    return Grouping(scored, linked, _attach_loners(linked, scored, settings))
+
+
+def describe_events(graph: nx.DiGraph, grouping: Grouping, settings: EventSettings, groups: list[list[int]]) -> list[Event]:
+    """The given groups of `grouping` as results.Event, with coverage, duplicates and evidence (not numbered)."""
+    scored = grouping.scored
+    return [_describe(graph, [scored.keys[i] for i in group], _group_evidence(scored, group, settings), settings)
+            for group in groups]
+
+
+def number_events(events: list[Event]) -> list[Event]:
+    """Largest first (then earliest, then first story), numbered from 1: the order every engine gives."""
     events.sort(key=lambda e: (-e["size"], e["first_published"] or "9999", e["stories"][0]))
     for number, event in enumerate(events, 1):
         event["id"] = number

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .build import Resolved, graph_from, resolve_stories
 from .errors import NothingLoadedError
@@ -32,6 +33,9 @@ from .loader.cache import ResultCache, default_cache_dir
 from .loader.workers import Progress
 from .options import ViewOptions
 from .records import LoadIssue, LoadReport
+
+if TYPE_CHECKING:
+    from .engine import DaskEngine
 
 __all__ = ["Dataset", "Result", "find_clusters", "cluster_key", "topics_empty_reason", "open_paths", "open_uploads", "run", "corpus_stats", "issue_dict", "nothing_message",
            "UPLOAD_LIMITS", "UPLOAD_MAX_FILES", "UPLOAD_MAX_BYTES"]
@@ -49,6 +53,7 @@ class Dataset:
     label: str
     corpus: Corpus
     resolved: Resolved
+    engine: DaskEngine | None = None  # where events are found (None: here); see graphapp.engine
 
     def __repr__(self) -> str:
         return f"<Dataset {self.label!r}: {len(self.resolved.stories):,} stories from {self.report.files:,} files>"
@@ -98,7 +103,10 @@ class Dataset:
         with lock:  # one computation per key when several sessions ask at once; other keys are not held up
             if key in memo:
                 return memo[key]
-            found = find_clusters(self.graph, options)
+            if self.engine is not None and options.level == "events":
+                found = self.engine.events(self.graph, options.events, min_size=options.min_size)
+            else:
+                found = find_clusters(self.graph, options)
             with _CLUSTERS_LOCK:
                 while len(memo) >= _CLUSTERS_KEPT:
                     locks.pop(oldest := next(iter(memo)), None)
@@ -148,18 +156,25 @@ def _within(clusters: list, graph) -> list:
     return cut
 
 
-def _dataset(key: str, label: str, corpus: Corpus) -> Dataset:
-    return Dataset(key, label, corpus, resolve_stories(corpus.articles))
+def _dataset(key: str, label: str, corpus: Corpus, engine: DaskEngine | None = None) -> Dataset:
+    return Dataset(key, label, corpus, resolve_stories(corpus.articles), engine)
 
 
-def open_paths(paths, *, cache_dir=None, progress: Progress | None = None) -> Dataset:
-    """Load folders, files and zips into a Dataset (bad files are in its report, never raised)."""
+def open_paths(paths, *, cache_dir=None, progress: Progress | None = None, engine: DaskEngine | None = None) -> Dataset:
+    """Load folders, files and zips into a Dataset (bad files are in its report, never raised).
+
+    `engine`: a graphapp.engine.DaskEngine parses in its workers and finds events there (no cache is read
+    or written); None loads here.
+    """
     from .loader import load
 
     paths = [str(p) for p in paths]
-    corpus = load(paths, progress=progress, cache_dir=cache_dir)
+    if engine is None:
+        corpus = load(paths, progress=progress, cache_dir=cache_dir)
+    else:
+        corpus = engine.load(*find_sources(paths))
     label = ", ".join(Path(p).name or p for p in paths)
-    return _dataset("paths:" + "\n".join(paths), label, corpus)
+    return _dataset("paths:" + "\n".join(paths), label, corpus, engine)
 
 
 def open_uploads(files: list[tuple[str, bytes]], *, limits: ZipLimits = UPLOAD_LIMITS,
@@ -335,22 +350,27 @@ def require_articles(corpus: Corpus) -> None:
         raise NothingLoadedError(nothing_message(corpus.report), skipped=[issue_dict(i) for i in corpus.report.skipped])
 
 
-def corpus_stats(paths, options: ViewOptions = ViewOptions(), *, cache_dir=None, progress: Progress | None = None) -> dict:
+def corpus_stats(paths, options: ViewOptions = ViewOptions(), *, cache_dir=None, progress: Progress | None = None,
+                 engine: DaskEngine | None = None) -> dict:
     """The counts `graphapp stats` prints: files, stories, outlets, links, components, clusters.
 
     The answer is kept with the inputs' fingerprint (every file's path, size and modification time):
     when nothing changed since the last run it is read back without parsing or importing networkx.
+    With a Dask `engine` the files are parsed in its workers and no cache is read or written.
     """
 
     paths = [str(p) for p in paths]
     sources, issues = find_sources(paths)
-    key = fingerprint(sources) if cache_dir is not False else None
+    key = fingerprint(sources) if cache_dir is not False and engine is None else None
     results = ResultCache(cache_dir or default_cache_dir(), paths, key) if key else None
     question = json.dumps({"filters": repr(options.filters), "seed": options.seed,
                            "resolution": options.topics.resolution}, sort_keys=True)
     if results and (known := results.get(question)) is not None:
         return known
-    corpus = load_sources(sources, issues, inputs=paths, cache_dir=cache_dir, progress=progress)
+    if engine is None:
+        corpus = load_sources(sources, issues, inputs=paths, cache_dir=cache_dir, progress=progress)
+    else:
+        corpus = engine.load(sources, issues)
     report = corpus.report
     merged = sum(len(m.paths) - 1 for m in report.merges)
     answer = {

@@ -1,0 +1,132 @@
+"""Events on Dask: one task per time shard, with a halo, stitched into exactly the events of the whole corpus.
+
+Why a halo, and how wide. The grouping (graphapp.events) links two stories only when they are at most
+`window` hours apart (W), and a late report joins an event only within `attach_window` hours (A) of the
+event's first-to-last span. So what decides a story's event lies near it in time, and a shard can compute
+the events of its *core* (a time range) from the stories of its core widened by a halo on each side.
+
+Why the result is exact, not approximately so:
+
+* Scores. TF-IDF weights depend on every document, so a shard borrows the rows computed over the whole
+  corpus (`events.corpus_terms`, once, on the client) and scores its pairs exactly as the whole does.
+* Linkage and splits only ever join stories along scored pairs, so they decide each connected component of
+  the pair graph on its own (pairs in the same relative order, as the shard keeps the stories' key order).
+  A component is *certain* in a shard when none of its stories lies within W of an edge of the shard's
+  loaded range: nothing outside could pair with it, so it is the whole's component, grouped the same way.
+* Late reports. A group G of the result depends, beyond its own component, on the lone stories within A of
+  it and on the events those could join instead (within A of them): everything within 2A of G's span. G is
+  *exact* in a shard when that widened span lies inside the loaded range and every group meeting it is
+  certain.
+* Stitching. Each group belongs to the one shard whose core holds its earliest story. A shard returns the
+  groups it owns, or None if any of them is not exact there; the client then runs that shard again with
+  twice the halo (at worst the halo spans the corpus, where everything is certain). Events are numbered
+  on the client in the order every engine uses (`events.number_events`).
+
+The first halo is W + 2A, enough for any group that does not chain across more than its own span. A corpus
+with undated titled stories is one shard: an undated story is compared with every other.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..events import Terms, corpus_terms, describe_events, group_stories, number_events
+from ..options import EventSettings
+from ..records import OUTLET
+
+__all__ = ["SHARD_STORIES", "time_cores", "shard_events", "events_on"]
+
+SHARD_STORIES = 20_000  # titled stories per core on a big corpus (the pair scoring of one shard stays small)
+_INF = math.inf
+
+
+def time_cores(hours: np.ndarray, count: int) -> list[tuple[float, float]]:
+    """`count` half-open time ranges [start, end) covering every dated story, cut at story-count quantiles
+    (a cut never falls between two stories of the same hour, so cores are never empty)."""
+    dated = np.sort(hours[~np.isnan(hours)])
+    cuts = sorted({float(dated[int(len(dated) * k / count)]) for k in range(1, count)} - {float(dated[0])}) if len(dated) else []
+    bounds = [-_INF, *cuts, _INF]
+    return list(zip(bounds[:-1], bounds[1:]))
+
+
+def _components(n: int, pairs) -> np.ndarray:
+    """Connected component of each story in the graph of scored pairs."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    rows, cols = (np.array(side, dtype=np.int64) for side in zip(*pairs)) if pairs else (np.zeros(0, np.int64),) * 2
+    return connected_components(coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n)), directed=False)[1]
+
+
+def shard_events(graph, terms: Terms, settings: EventSettings, min_size: int, core: tuple[float, float],
+                 loaded: tuple[float, float]) -> list | None:
+    """Runs in a worker: the events owned by `core` (see the module docstring), or None when one of them may
+    be cut by the edges of the `loaded` range (the client then widens the halo)."""
+    grouping = group_stories(graph, settings, terms=terms)
+    if loaded == (-_INF, _INF):  # the whole corpus: nothing is cut
+        return describe_events(graph, grouping, settings, [g for g in grouping.groups if len(g) >= min_size])
+    hours, window, reach = grouping.scored.hours, settings.window_hours, 2 * settings.attach_window_hours
+    low, high = loaded
+    component = _components(len(hours), list(grouping.scored.pairs))
+    uncertain = np.isin(component, component[(hours < low + window) | (hours > high - window)])
+    linked_first = np.array([hours[g].min() for g in grouping.linked])
+    linked_last = np.array([hours[g].max() for g in grouping.linked])
+    linked_uncertain = np.array([uncertain[g[0]] for g in grouping.linked])
+    owned = []
+    for group in grouping.groups:
+        first, last = float(hours[group].min()), float(hours[group].max())
+        if not core[0] <= first < core[1]:
+            continue  # another shard's
+        start, end = first - reach, last + reach
+        if start < low or end >= high or (linked_uncertain & (linked_last >= start) & (linked_first <= end)).any():
+            return None
+        if len(group) >= min_size:
+            owned.append(group)
+    return describe_events(graph, grouping, settings, owned)
+
+
+def _part(graph, terms: Terms, loaded: tuple[float, float]):
+    """The titled stories published in `loaded` (undated ones too), with their outlets and the links among
+    them, as a graph of its own, and their rows of `terms`: what one shard's task is sent."""
+    import networkx as nx
+
+    keep = np.isnan(terms.hours) | ((terms.hours >= loaded[0]) & (terms.hours < loaded[1]))
+    keys = [terms.keys[i] for i in np.flatnonzero(keep)]
+    nodes = set(keys)
+    nodes |= {v for key in keys for v in graph.successors(key) if graph.nodes[v].get("kind") == OUTLET}
+    rows = None if terms.matrix is None else terms.matrix[np.flatnonzero(keep)]
+    return nx.DiGraph(graph.subgraph(nodes)), Terms(keys, terms.hours[keep], rows)
+
+
+def events_on(client, graph, settings: EventSettings, *, min_size: int, workers: int) -> list:
+    """The events of `graph`, computed per time shard on the cluster of `client`; the same as event_clusters'."""
+    terms = corpus_terms(graph)
+    hours = terms.hours
+    if np.isnan(hours).any() or len(terms.keys) < 2:
+        count = 1
+    else:
+        count = max(math.ceil(len(terms.keys) / SHARD_STORIES), 2 * max(workers, 1))
+    cores = time_cores(hours, count) if count > 1 else [(-_INF, _INF)]
+    dated = hours[~np.isnan(hours)]
+    first, last = (float(dated.min()), float(dated.max())) if len(dated) else (0.0, 0.0)
+    halo = settings.window_hours + 2 * settings.attach_window_hours
+
+    def submit(core, halo):
+        low = core[0] - halo if core[0] - halo > first else -_INF  # nothing earlier: no edge on this side
+        high = core[1] + halo if core[1] + halo <= last else _INF
+        part, rows = _part(graph, terms, (low, high))
+        return client.submit(shard_events, part, rows, settings, min_size, core, (low, high), pure=False)
+
+    pending = {core: (halo, submit(core, halo)) for core in cores}
+    events: list = []
+    while pending:
+        core, (width, future) = next(iter(pending.items()))
+        found = future.result()
+        del pending[core]
+        if found is None:
+            pending[core] = (2 * width, submit(core, 2 * width))
+        else:
+            events += found
+    return number_events(events)

@@ -65,22 +65,24 @@ def shard_events(graph, terms: Terms, settings: EventSettings, min_size: int, co
     """Runs in a worker: the events owned by `core` (see the module docstring), or None when one of them may
     be cut by the edges of the `loaded` range (the client then widens the halo)."""
     grouping = group_stories(graph, settings, terms=terms)
-    if loaded == (-_INF, _INF):  # the whole corpus: nothing is cut
-        return describe_events(graph, grouping, settings, [g for g in grouping.groups if len(g) >= min_size])
     hours, window, reach = grouping.scored.hours, settings.window_hours, 2 * settings.attach_window_hours
+    whole = loaded == (-_INF, _INF)  # the shard loaded the whole corpus: nothing is cut
     low, high = loaded
-    component = _components(len(hours), list(grouping.scored.pairs))
-    uncertain = np.isin(component, component[(hours < low + window) | (hours > high - window)])
-    linked_first = np.array([hours[g].min() for g in grouping.linked])
-    linked_last = np.array([hours[g].max() for g in grouping.linked])
-    linked_uncertain = np.array([uncertain[g[0]] for g in grouping.linked])
+    if not whole:
+        component = _components(len(hours), list(grouping.scored.pairs))
+        uncertain = np.isin(component, component[(hours < low + window) | (hours > high - window)])
+        linked_first = np.array([hours[g].min() for g in grouping.linked])
+        linked_last = np.array([hours[g].max() for g in grouping.linked])
+        linked_uncertain = np.array([uncertain[g[0]] for g in grouping.linked])
     owned = []
     for group in grouping.groups:
-        first, last = float(hours[group].min()), float(hours[group].max())
+        dated = hours[group][~np.isnan(hours[group])]  # undated stories: only in a one-shard corpus
+        first, last = (float(dated.min()), float(dated.max())) if len(dated) else (-_INF, -_INF)
         if not core[0] <= first < core[1]:
             continue  # another shard's
         start, end = first - reach, last + reach
-        if start < low or end >= high or (linked_uncertain & (linked_last >= start) & (linked_first <= end)).any():
+        if not whole and (start < low or end >= high or
+                          (linked_uncertain & (linked_last >= start) & (linked_first <= end)).any()):
             return None
         if len(group) >= min_size:
             owned.append(group)
@@ -116,7 +118,7 @@ def events_on(client, graph, settings: EventSettings, *, min_size: int, workers:
     def submit(core, halo):
         low = core[0] - halo if core[0] - halo > first else -_INF  # nothing earlier: no edge on this side
         high = core[1] + halo if core[1] + halo <= last else _INF
-        part, rows = _part(graph, terms, (low, high))
+        part, rows = client.scatter(_part(graph, terms, (low, high)))  # data, not a task graph: sent once
         return client.submit(shard_events, part, rows, settings, min_size, core, (low, high), pure=False)
 
     pending = {core: (halo, submit(core, halo)) for core in cores}

@@ -16,6 +16,7 @@ the same files at the same paths (see docs/scale.md for shared storage). Zip mem
 
 from __future__ import annotations
 
+import hashlib
 import math
 
 from ..loader import Corpus, corpus_of
@@ -25,7 +26,7 @@ from ..loader.sources import Source
 from ..records import Article, LoadIssue, LoadReport
 from .arrow import from_tables, to_tables
 
-__all__ = ["SHARD_FILES", "shards_of", "parse_shard", "load_on", "repeated_keys"]
+__all__ = ["SHARD_FILES", "shards_of", "parse_shard", "load_on", "repeated_keys", "key_hash"]
 
 SHARD_FILES = 500  # files per shard on a big input: a few seconds of a worker's time, small Arrow tables
 
@@ -46,35 +47,45 @@ def parse_shard(indexes: list[int], sources: list[Source]):
     return to_tables(indexes, [parse_source(source, shared) for source in sources])
 
 
+def key_hash(key: bytes) -> int:
+    """A canonical URL (UTF-8 bytes) as a signed 64-bit number: what the dataframe groups on, compact to shuffle."""
+    return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "little", signed=True)
+
+
 def _keys_frame(tables):
-    """One shard's (position, canonical URL) rows as pandas, for the dataframe of every shard."""
-    return tables[0].select(["index", "key"]).to_pandas()
+    """One shard's (position, URL hash) rows as pandas, for the dataframe of every shard."""
+    import pandas as pd
+
+    keys = tables[0].column("key").to_pylist()
+    return pd.DataFrame({"index": tables[0].column("index").to_numpy(), "key": [key_hash(k) for k in keys]},
+                        columns=["index", "key"]).astype("int64")
 
 
-def repeated_keys(client, parsed: list) -> set[str]:
-    """Canonical URLs held by more than one file: a dask dataframe over the shards, grouped on the workers."""
+def repeated_keys(client, parsed: list) -> set[int]:
+    """Hashes of the canonical URLs held by more than one file: a dask dataframe over the shards, grouped on
+    the workers. A hash collision only sends a unique URL through `merge_duplicates`, which leaves it as is."""
     import dask.dataframe as dd
     import pandas as pd
 
-    meta = pd.DataFrame({"index": pd.Series(dtype="int64"), "key": pd.Series(dtype="object")})
+    meta = pd.DataFrame({"index": pd.Series(dtype="int64"), "key": pd.Series(dtype="int64")})
     frame = dd.from_delayed([client.submit(_keys_frame, future, pure=False) for future in parsed], meta=meta,
                             verify_meta=False)
     counts = frame.groupby("key")["index"].count()
-    repeated = client.compute(counts[counts > 1], sync=True)
-    return {key.decode("utf-8", "surrogatepass") for key in repeated.index}
+    return set(client.compute(counts[counts > 1], sync=True).index.tolist())
 
 
-def _merge_known(repeated: set[str]):
+def _merge_known(repeated: set[int]):
     """`merge_duplicates`, run on the files whose URL repeats only: the others pass through unchanged, in place.
 
     merge_duplicates keeps URLs in order of first appearance and reports merges in that order; so does this."""
 
     def merge(articles: list[Article], report: LoadReport) -> list[Article]:
-        merged = iter(merge_duplicates([a for a in articles if a.story.key in repeated], report))
+        again = {a.story.key for a in articles if key_hash(a.story.key.encode("utf-8", "surrogatepass")) in repeated}
+        merged = iter(merge_duplicates([a for a in articles if a.story.key in again], report))
         out, done = [], set()
         for article in articles:
             key = article.story.key
-            if key not in repeated:
+            if key not in again:
                 out.append(article)
             elif key not in done:
                 done.add(key)

@@ -15,14 +15,19 @@ Why the result is exact, not approximately so:
   loaded range: nothing outside could pair with it, so it is the whole's component, grouped the same way.
 * Late reports. A group G of the result depends, beyond its own component, on the lone stories within A of
   it and on the events those could join instead (within A of them): everything within 2A of G's span. G is
-  *exact* in a shard when that widened span lies inside the loaded range and every group meeting it is
-  certain.
-* Stitching. Each group belongs to the one shard whose core holds its earliest story. A shard returns the
-  groups it owns, or None if any of them is not exact there; the client then runs that shard again with
-  twice the halo (at worst the halo spans the corpus, where everything is certain). Events are numbered
-  on the client in the order every engine uses (`events.number_events`).
+  *exact* in a shard when that span widened by 2A + W lies inside the loaded range and neither a group
+  meeting it nor any story in it is uncertain. (The extra W: an event of the whole could span G's
+  neighbourhood with no member in it, but the component it grew from has a story every W hours along its
+  span, so one of those lies within W, and it is uncertain if the event reaches outside the shard.)
+* Stitching. Each group belongs to the one shard whose core holds its earliest story. A shard checks every
+  group that holds a story of its core (not only those it owns: a core story grouped wrongly here could
+  hide the whole's group that this shard owns) and returns the groups it owns, or None if any group it
+  checked is not exact there; the client then runs that shard again with twice the halo (at worst the
+  halo spans the corpus, where everything is certain). As every group holding a core story is the
+  whole's, the owned groups are exactly the whole's groups that start in the core: each is kept once.
+  Events are numbered on the client in the order every engine uses (`events.number_events`).
 
-The first halo is W + 2A, enough for any group that does not chain across more than its own span. A corpus
+The first halo is 2W + 2A, enough for any group whose component does not reach beyond its own span. A corpus
 with undated titled stories is one shard: an undated story is compared with every other.
 """
 
@@ -74,17 +79,23 @@ def shard_events(graph, terms: Terms, settings: EventSettings, min_size: int, co
         linked_first = np.array([hours[g].min() for g in grouping.linked])
         linked_last = np.array([hours[g].max() for g in grouping.linked])
         linked_uncertain = np.array([uncertain[g[0]] for g in grouping.linked])
+        uncertain_hours = hours[uncertain]
     owned = []
     for group in grouping.groups:
-        dated = hours[group][~np.isnan(hours[group])]  # undated stories: only in a one-shard corpus
-        first, last = (float(dated.min()), float(dated.max())) if len(dated) else (-_INF, -_INF)
-        if not core[0] <= first < core[1]:
-            continue  # another shard's
-        start, end = first - reach, last + reach
-        if not whole and (start < low or end >= high or
-                          (linked_uncertain & (linked_last >= start) & (linked_first <= end)).any()):
-            return None
-        if len(group) >= min_size:
+        when = hours[group]
+        if whole:
+            first = float(np.nanmin(when)) if (~np.isnan(when)).any() else -_INF  # undated: one shard only
+        else:
+            if not ((when >= core[0]) & (when < core[1])).any():
+                continue  # no story of the core: this group is not what the core's events depend on
+            first, last = float(when.min()), float(when.max())
+            start, end = first - reach - window, last + reach + window
+            # a group holding a core story must be exact here, even when another shard owns it: else this
+            # shard's own group of that story could be a cut piece of the whole's, and be missed or kept wrong
+            if start < low or end >= high or ((uncertain_hours >= start) & (uncertain_hours <= end)).any() or \
+                    (linked_uncertain & (linked_last >= start) & (linked_first <= end)).any():
+                return None
+        if core[0] <= first < core[1] and len(group) >= min_size:
             owned.append(group)
     return describe_events(graph, grouping, settings, owned)
 
@@ -113,7 +124,7 @@ def events_on(client, graph, settings: EventSettings, *, min_size: int, workers:
     cores = time_cores(hours, count) if count > 1 else [(-_INF, _INF)]
     dated = hours[~np.isnan(hours)]
     first, last = (float(dated.min()), float(dated.max())) if len(dated) else (0.0, 0.0)
-    halo = settings.window_hours + 2 * settings.attach_window_hours
+    halo = 2 * settings.window_hours + 2 * settings.attach_window_hours
 
     def submit(core, halo):
         low = core[0] - halo if core[0] - halo > first else -_INF  # nothing earlier: no edge on this side

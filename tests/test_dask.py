@@ -1,0 +1,156 @@
+"""The Dask engine against the local one: a real `dask scheduler` and two `dask worker` processes on localhost
+(separate processes, as on a cluster), driven through the CLI's --scheduler; the outputs must be identical."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+pytest.importorskip("distributed", reason="the Dask engine needs dask[distributed] (pip install 'graphapp[dask]')")
+
+from graphapp.cli import cli  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """End a process and everything it started (its own process group), politely first."""
+    if process.poll() is not None:
+        return
+    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+@pytest.fixture(scope="module")
+def scheduler(tmp_path_factory) -> str:
+    """The address of a scheduler with two single-threaded workers, all stopped at the end whatever happens."""
+    from distributed import Client
+
+    folder = tmp_path_factory.mktemp("dask")
+    address_file = folder / "scheduler.json"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    started: list[subprocess.Popen] = []
+
+    def start(*args: str) -> None:
+        log = open(folder / f"{args[0]}-{len(started)}.log", "wb")  # noqa: SIM115 (kept open by the process)
+        started.append(subprocess.Popen([sys.executable, "-m", "dask", *args], cwd=folder, env=env, stdout=log,
+                                        stderr=subprocess.STDOUT, start_new_session=True))
+
+    try:
+        start("scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file", str(address_file))
+        deadline = time.monotonic() + 60
+        while not address_file.exists():
+            if time.monotonic() > deadline or started[0].poll() is not None:
+                pytest.fail(f"the scheduler did not start: {(folder / 'scheduler-0.log').read_text()}")
+            time.sleep(0.2)
+        address = json.loads(address_file.read_text())["address"]
+        for _ in range(2):
+            start("worker", address, "--nthreads", "1", "--no-dashboard", "--memory-limit", "0")
+        with Client(address, timeout=60) as client:
+            client.wait_for_workers(2, timeout=120)
+        yield address
+    finally:
+        for process in reversed(started):
+            _stop(process)
+
+
+def run(*args) -> tuple[str, str]:
+    result = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.stdout, result.stderr
+
+
+def both(scheduler: str, command: str, *args) -> tuple[tuple[str, str], tuple[str, str]]:
+    """(stdout, stderr) of the local engine and of the cluster for one command."""
+    return run(command, "--no-cache", *args), run(command, "--no-cache", "--scheduler", scheduler, *args)
+
+
+def test_the_seed_gives_the_same_stats_and_events(scheduler, seed_dir):
+    local, dask = both(scheduler, "stats", "--json", seed_dir)
+    assert dask == local
+    local, dask = both(scheduler, "clusters", "--level", "events", "--format", "json", seed_dir)
+    assert dask == local and json.loads(local[0])[0]["size"] == 9
+    local, dask = both(scheduler, "clusters", "--level", "topics", "--seed", "3", "--format", "json", seed_dir)
+    assert dask == local
+
+
+def _article(folder: Path, name: str, url: str, title: str, when: str, *, excerpt: str = "") -> None:
+    (folder / name).write_text(
+        f"---\nwebUrl: {url}\ntitle: {json.dumps(title)}\nexcerpt: {json.dumps(excerpt)}\npublishedDateTime: {when}\n---\n",
+        encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def crafted(tmp_path_factory) -> Path:
+    """A bad file, one URL in two files, and events months apart (so the time shards have real edges) whose
+    stories straddle the cuts between shards; one event spans longer than its window (linked through a middle
+    story), so its shard's first halo is too narrow with --attach-window 0."""
+    folder = tmp_path_factory.mktemp("crafted")
+    (folder / "bad.md").write_text("---\nwebUrl: [unclosed\n---\n", encoding="utf-8")
+    _article(folder, "dup-a.md", "https://example.com/dup", "Volcano erupts near the coast", "2021-01-05T10:00:00Z")
+    _article(folder, "dup-b.md", "https://example.com/dup", "Volcano erupts near the coast, towns evacuated",
+             "2021-01-05T12:00:00Z")
+    outlets = ["alpha.com", "beta.org", "gamma.net", "delta.io", "epsilon.news", "zeta.com"]
+    for n, outlet in enumerate(outlets):
+        _article(folder, f"volcano-{n}.md", f"https://{outlet}/volcano-{n}", f"Volcano erupts near the coast, report {n}",
+                 f"2021-01-0{5 + n // 3}T{8 + n:02d}:00:00Z", excerpt="Lava flows reached the coastal towns overnight.")
+        _article(folder, f"merger-{n}.md", f"https://{outlet}/merger-{n}", f"Bank merger approved by regulators {n}",
+                 f"2021-03-1{n}T09:00:00Z", excerpt="The regulator approved the merger of the two largest banks.")
+        _article(folder, f"storm-{n}.md", f"https://{outlet}/storm-{n}", "Storm Ciara floods the valley towns",
+                 f"2021-06-{10 + 2 * n:02d}T12:00:00Z", excerpt="Rivers burst their banks after the storm.")
+    _article(folder, "lone.md", "https://zeta.com/lone", "Election results announced", "2021-04-20T09:00:00Z")
+    return folder
+
+
+def test_a_crafted_corpus_gives_the_same_report_stats_and_events(scheduler, crafted):
+    local, dask = both(scheduler, "stats", "--json", crafted)
+    assert dask == local
+    stats = json.loads(local[0])
+    assert stats["merged"] == 1 and [s["path"].endswith("bad.md") for s in stats["skipped"]] == [True]
+    assert "bad.md" in local[1]  # the skipped file is listed on stderr, the same way by both engines
+    for extra in ([], ["--attach-window", "0"], ["--window", "24", "--attach-window", "24"]):
+        local, dask = both(scheduler, "clusters", "--level", "events", "--format", "json", "--top", "100", *extra, crafted)
+        assert dask == local
+        assert len(json.loads(local[0])) >= 3
+
+
+def test_a_shard_returns_nothing_when_an_event_may_be_cut(crafted):
+    """The guard itself: with a loaded range that cuts the long storm event, the shard asks for a wider halo."""
+    import math
+
+    from graphapp.engine.events import _part, shard_events
+    from graphapp.events import corpus_terms
+    from graphapp.options import EventSettings
+    from graphapp.pipeline import open_paths
+
+    graph = open_paths([crafted], cache_dir=False).graph
+    settings = EventSettings(attach_window_hours=0)
+    terms = corpus_terms(graph)
+    storms = sorted(h for k, h in zip(terms.keys, terms.hours) if "storm" in k)
+    core = (storms[0], storms[2] + 1)
+    narrow = (storms[0] - 100, storms[2] + 1)  # holds the first three storm stories only: the event is cut
+    assert shard_events(*_part(graph, terms, narrow), settings, 2, core, narrow) is None
+    whole = (-math.inf, math.inf)
+    assert shard_events(*_part(graph, terms, whole), settings, 2, (-math.inf, math.inf), whole)
+
+
+@pytest.mark.corpus
+def test_azure_news_gives_the_same_stats_on_the_cluster(scheduler, azure_dir):
+    local, dask = both(scheduler, "stats", "--json", azure_dir)
+    assert dask == local and json.loads(local[0])["files"] == 4_958

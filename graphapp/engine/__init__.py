@@ -54,7 +54,7 @@ class DaskEngine:
     @property
     def workers(self) -> int:
         """Workers connected now (at least 1: shard counts are cut from it)."""
-        return max(1, len(self.client.scheduler_info(n_workers=-1)["workers"]))
+        return max(1, len(self.client.nthreads()))
 
     def load(self, sources: list[Source], issues: list[LoadIssue]) -> Corpus:
         """Parse `sources` in the workers; the Corpus `loader.load_sources` gives (see `engine.load`)."""

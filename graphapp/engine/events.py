@@ -9,10 +9,13 @@ Why the result is exact, not approximately so:
 
 * Scores. TF-IDF weights depend on every document, so a shard borrows the rows computed over the whole
   corpus (`events.corpus_terms`, once, on the client) and scores its pairs exactly as the whole does.
-* Linkage and splits only ever join stories along scored pairs, so they decide each connected component of
-  the pair graph on its own (pairs in the same relative order, as the shard keeps the stories' key order).
-  A component is *certain* in a shard when none of its stories lies within W of an edge of the shard's
-  loaded range: nothing outside could pair with it, so it is the whole's component, grouped the same way.
+* Linkage only ever joins two groups along a pair scoring at least the threshold (it stops at the first
+  pair below), so which groups exist depends on those pairs alone: linkage, and the splits after it,
+  decide each connected component of the graph of such pairs on its own (pairs in the same relative order,
+  as the shard keeps the stories' key order; the mean over cross pairs reads the scores of other pairs,
+  which are the whole's). A component is *certain* in a shard when none of its stories lies within W of an
+  edge of the shard's loaded range: nothing outside could pair with it, so it is the whole's component,
+  grouped the same way.
 * Late reports. A group G of the result depends, beyond its own component, on the lone stories within A of
   it and on the events those could join instead (within A of them): everything within 2A of G's span. G is
   *exact* in a shard when that span widened by 2A + W lies inside the loaded range and neither a group
@@ -27,7 +30,7 @@ Why the result is exact, not approximately so:
   whole's, the owned groups are exactly the whole's groups that start in the core: each is kept once.
   Events are numbered on the client in the order every engine uses (`events.number_events`).
 
-The first halo is 2W + 2A, enough for any group whose component does not reach beyond its own span. A corpus
+The first halo is `HALO_REACHES` × (W + A); a shard that finds it too narrow runs again with twice as much. A corpus
 with undated titled stories is one shard: an undated story is compared with every other.
 """
 
@@ -44,6 +47,10 @@ from ..records import OUTLET
 __all__ = ["SHARD_STORIES", "time_cores", "shard_events", "events_on"]
 
 SHARD_STORIES = 20_000  # titled stories per core on a big corpus (the pair scoring of one shard stays small)
+# First halo, in units of W + A (80 days with the defaults). Not a matter of correctness (a shard that needs
+# more asks for it) but of cost: in azure-news the components of linking pairs span up to 43 days, and with
+# 2 units most shards ran two or three times; with 8, none did.
+HALO_REACHES = 8
 _INF = math.inf
 
 
@@ -57,7 +64,7 @@ def time_cores(hours: np.ndarray, count: int) -> list[tuple[float, float]]:
 
 
 def _components(n: int, pairs) -> np.ndarray:
-    """Connected component of each story in the graph of scored pairs."""
+    """Connected component of each story in the graph of `pairs` (i, j)."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -74,7 +81,8 @@ def shard_events(graph, terms: Terms, settings: EventSettings, min_size: int, co
     whole = loaded == (-_INF, _INF)  # the shard loaded the whole corpus: nothing is cut
     low, high = loaded
     if not whole:
-        component = _components(len(hours), list(grouping.scored.pairs))
+        linking = [pair for pair, (_, _, score) in grouping.scored.pairs.items() if score >= settings.threshold]
+        component = _components(len(hours), linking)
         uncertain = np.isin(component, component[(hours < low + window) | (hours > high - window)])
         linked_first = np.array([hours[g].min() for g in grouping.linked])
         linked_last = np.array([hours[g].max() for g in grouping.linked])
@@ -124,7 +132,7 @@ def events_on(client, graph, settings: EventSettings, *, min_size: int, workers:
     cores = time_cores(hours, count) if count > 1 else [(-_INF, _INF)]
     dated = hours[~np.isnan(hours)]
     first, last = (float(dated.min()), float(dated.max())) if len(dated) else (0.0, 0.0)
-    halo = 2 * settings.window_hours + 2 * settings.attach_window_hours
+    halo = HALO_REACHES * (settings.window_hours + settings.attach_window_hours)
 
     def submit(core, halo):
         low = core[0] - halo if core[0] - halo > first else -_INF  # nothing earlier: no edge on this side

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -99,8 +100,8 @@ def _article(folder: Path, name: str, url: str, title: str, when: str, *, excerp
 @pytest.fixture(scope="module")
 def crafted(tmp_path_factory) -> Path:
     """A bad file, one URL in two files, and events months apart (so the time shards have real edges) whose
-    stories straddle the cuts between shards; one event spans longer than its window (linked through a middle
-    story), so its shard's first halo is too narrow with --attach-window 0."""
+    stories straddle the cuts between shards; the storm stories chain over 38 days, longer than the first halo
+    with --window 50 --attach-window 0, so there a shard must run again with a wider one."""
     folder = tmp_path_factory.mktemp("crafted")
     (folder / "bad.md").write_text("---\nwebUrl: [unclosed\n---\n", encoding="utf-8")
     _article(folder, "dup-a.md", "https://example.com/dup", "Volcano erupts near the coast", "2021-01-05T10:00:00Z")
@@ -112,8 +113,10 @@ def crafted(tmp_path_factory) -> Path:
                  f"2021-01-0{5 + n // 3}T{8 + n:02d}:00:00Z", excerpt="Lava flows reached the coastal towns overnight.")
         _article(folder, f"merger-{n}.md", f"https://{outlet}/merger-{n}", f"Bank merger approved by regulators {n}",
                  f"2021-03-1{n}T09:00:00Z", excerpt="The regulator approved the merger of the two largest banks.")
-        _article(folder, f"storm-{n}.md", f"https://{outlet}/storm-{n}", "Storm Ciara floods the valley towns",
-                 f"2021-06-{10 + 2 * n:02d}T12:00:00Z", excerpt="Rivers burst their banks after the storm.")
+    for n in range(20):  # one every 48 hours: a chain of linking pairs longer than the first halo of --window 50
+        when = datetime(2021, 6, 1, 12, tzinfo=UTC) + timedelta(hours=48 * n)
+        _article(folder, f"storm-{n}.md", f"https://{outlets[n % 6]}/storm-{n}", "Storm Ciara floods the valley towns",
+                 when.isoformat().replace("+00:00", "Z"), excerpt="Rivers burst their banks after the storm.")
     _article(folder, "lone.md", "https://zeta.com/lone", "Election results announced", "2021-04-20T09:00:00Z")
     return folder
 
@@ -124,7 +127,7 @@ def test_a_crafted_corpus_gives_the_same_report_stats_and_events(scheduler, craf
     stats = json.loads(local[0])
     assert stats["merged"] == 1 and [s["path"].endswith("bad.md") for s in stats["skipped"]] == [True]
     assert "bad.md" in local[1]  # the skipped file is listed on stderr, the same way by both engines
-    for extra in ([], ["--attach-window", "0"], ["--window", "24", "--attach-window", "24"]):
+    for extra in ([], ["--attach-window", "0"], ["--window", "50", "--attach-window", "0"]):
         local, dask = both(scheduler, "clusters", "--level", "events", "--format", "json", "--top", "100", *extra, crafted)
         assert dask == local
         assert len(json.loads(local[0])) >= 3

@@ -157,3 +157,20 @@ def test_a_shard_returns_nothing_when_an_event_may_be_cut(crafted):
 def test_azure_news_gives_the_same_stats_on_the_cluster(scheduler, azure_dir):
     local, dask = both(scheduler, "stats", "--json", azure_dir)
     assert dask == local and json.loads(local[0])["files"] == 4_958
+
+
+def test_parse_results_come_back_from_arrow_tables_unchanged(tmp_path, seed_dir):
+    """What the workers send: every record and issue back as parsed, undecodable file names included."""
+    from graphapp.engine.arrow import from_tables, to_tables
+    from graphapp.loader import find_sources
+    from graphapp.loader.parse import parse_source
+
+    seed = next(seed_dir.iterdir()).read_bytes()
+    (tmp_path / os.fsdecode(b"caf\xff.md")).write_bytes(seed)
+    (tmp_path / os.fsdecode(b"bad\xfe.md")).write_bytes(b"---\ntitle: [unclosed\n---\n")
+    (tmp_path / "seed.md").write_bytes(seed)
+    sources, _ = find_sources([tmp_path])
+    results = [parse_source(source) for source in sources]
+    assert any(article is None for article, _ in results) and any(article for article, _ in results)
+    back = from_tables(*to_tables([10, 11, 12], results))
+    assert [back[i] for i in (10, 11, 12)] == [(article, issues) for article, issues in results]

@@ -73,10 +73,11 @@ def stages(folder: Path) -> dict:
 
 def _per_prefix(records: list[dict], stage: str) -> dict:
     """Task compute seconds (and task counts) per task name prefix, from distributed's task stream."""
+    from dask.utils import key_split
+
     totals: dict = {}
     for record in records:
-        prefix = record["key"][0] if isinstance(record["key"], tuple) else record["key"]
-        prefix = str(prefix).rsplit("-", 1)[0]
+        prefix = key_split(record["key"])
         compute = sum(s["stop"] - s["start"] for s in record["startstops"] if s["action"] == "compute")
         totals[f"{stage}:{prefix}_s"] = totals.get(f"{stage}:{prefix}_s", 0.0) + compute
         totals[f"{stage}:{prefix}_tasks"] = totals.get(f"{stage}:{prefix}_tasks", 0) + 1

@@ -340,6 +340,9 @@ def export(output, fmt, paths, quiet, verbose, no_cache, **settings):
     if "-" in paths:
         if len(paths) > 1:
             raise click.UsageError("- (stdin) must be the only input")
+        meta = click.get_current_context().meta
+        if meta.get("graphapp.engine") == "dask" or meta.get("graphapp.scheduler"):
+            raise click.UsageError("--engine dask reads files and folders, not - (stdin)")
         result = _run_stdin(options, quiet=quiet, verbose=verbose)
     else:
         result = _run(paths, options, quiet=quiet, verbose=verbose, no_cache=no_cache)

@@ -337,9 +337,13 @@ class Result:
                             size_label=options.size_by, focus=options.focus_key, seed=options.seed)
 
 
-def run(source, options: ViewOptions = ViewOptions(), *, cache_dir=None, progress: Progress | None = None) -> Result:
-    """The pipeline for `options` on a Dataset or on input paths; raises NothingLoadedError when no article loaded."""
-    dataset = source if isinstance(source, Dataset) else open_paths(source, cache_dir=cache_dir, progress=progress)
+def run(source, options: ViewOptions = ViewOptions(), *, cache_dir=None, progress: Progress | None = None,
+        engine: DaskEngine | None = None) -> Result:
+    """The pipeline for `options` on a Dataset or on input paths; raises NothingLoadedError when no article loaded.
+
+    `engine`: where input paths are loaded and events found (see `open_paths`)."""
+    dataset = source if isinstance(source, Dataset) else open_paths(source, cache_dir=cache_dir, progress=progress,
+                                                                   engine=engine)
     require_articles(dataset.corpus)
     return Result(dataset, options)
 

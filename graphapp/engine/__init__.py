@@ -6,8 +6,11 @@ outlet ranks, stats' Louvain count) run on the client on the assembled stories. 
 engine's, exactly (tests/test_dask.py compares them). docs/scale.md says what runs where and how to run a
 cluster; the workers must be able to import graphapp (installed, or on their PYTHONPATH).
 
->>> with DaskEngine.open(workers=1) as engine:  # doctest: +SKIP
-...     dataset = open_paths([SEEDS], engine=engine)
+A script that starts a LocalCluster needs the `if __name__ == "__main__":` guard (its workers are spawned):
+
+>>> import graphapp
+>>> with graphapp.DaskEngine.open(workers=1) as engine:  # doctest: +SKIP
+...     events = graphapp.run([graphapp.SEEDS], engine=engine).clusters
 """
 
 from __future__ import annotations

@@ -127,10 +127,14 @@ def test_a_crafted_corpus_gives_the_same_report_stats_and_events(scheduler, craf
     stats = json.loads(local[0])
     assert stats["merged"] == 1 and [s["path"].endswith("bad.md") for s in stats["skipped"]] == [True]
     assert "bad.md" in local[1]  # the skipped file is listed on stderr, the same way by both engines
-    for extra in ([], ["--attach-window", "0"], ["--window", "50", "--attach-window", "0"]):
+    sizes = []
+    for extra in ([], ["--attach-window", "0"], ["--window", "50", "--attach-window", "0"],
+                  ["--window", "0", "--attach-window", "0", "--min-size", "1"]):  # a zero halo would never widen
         local, dask = both(scheduler, "clusters", "--level", "events", "--format", "json", "--top", "100", *extra, crafted)
         assert dask == local
-        assert len(json.loads(local[0])) >= 3
+        sizes.append(sorted(event["size"] for event in json.loads(local[0])))
+    # merger 6, volcano 7 (6 + the merged file), the storm chain in pieces, the lone story alone; no window: all alone
+    assert sizes[0][-2:] == [6, 7] and sum(sizes[0]) == 33 and sizes[3] == [1] * 34
 
 
 def test_a_shard_returns_nothing_when_an_event_may_be_cut(crafted):

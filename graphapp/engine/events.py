@@ -132,7 +132,7 @@ def events_on(client, graph, settings: EventSettings, *, min_size: int, workers:
     cores = time_cores(hours, count) if count > 1 else [(-_INF, _INF)]
     dated = hours[~np.isnan(hours)]
     first, last = (float(dated.min()), float(dated.max())) if len(dated) else (0.0, 0.0)
-    halo = HALO_REACHES * (settings.window_hours + settings.attach_window_hours)
+    halo = max(HALO_REACHES * (settings.window_hours + settings.attach_window_hours), 24.0)  # > 0: it doubles
 
     def submit(core, halo):
         low = core[0] - halo if core[0] - halo > first else -_INF  # nothing earlier: no edge on this side

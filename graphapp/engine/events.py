@@ -30,8 +30,8 @@ Why the result is exact, not approximately so:
   whole's, the owned groups are exactly the whole's groups that start in the core: each is kept once.
   Events are numbered on the client in the order every engine uses (`events.number_events`).
 
-The first halo is `HALO_REACHES` × (W + A); a shard that finds it too narrow runs again with twice as much. A corpus
-with undated titled stories is one shard: an undated story is compared with every other.
+The first halo is `HALO_REACHES` × (W + A), at least a day; a shard that finds it too narrow runs again with
+twice as much. A corpus with undated titled stories is one shard: an undated story is compared with every other.
 """
 
 from __future__ import annotations

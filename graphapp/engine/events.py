@@ -83,7 +83,7 @@ def shard_events(graph, terms: Terms, settings: EventSettings, min_size: int, co
     if not whole:
         linking = [pair for pair, (_, _, score) in grouping.scored.pairs.items() if score >= settings.threshold]
         component = _components(len(hours), linking)
-        uncertain = np.isin(component, component[(hours < low + window) | (hours > high - window)])
+        uncertain = np.isin(component, component[(hours < low + window) | (hours >= high - window)])  # may pair outside
         linked_first = np.array([hours[g].min() for g in grouping.linked])
         linked_last = np.array([hours[g].max() for g in grouping.linked])
         linked_uncertain = np.array([uncertain[g[0]] for g in grouping.linked])

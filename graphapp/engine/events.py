@@ -137,13 +137,14 @@ def events_on(client, graph, settings: EventSettings, *, min_size: int, workers:
     def submit(core, halo):
         low = core[0] - halo if core[0] - halo > first else -_INF  # nothing earlier: no edge on this side
         high = core[1] + halo if core[1] + halo <= last else _INF
-        part, rows = client.scatter(_part(graph, terms, (low, high)))  # data, not a task graph: sent once
-        return client.submit(shard_events, part, rows, settings, min_size, core, (low, high), pure=False)
+        inputs = client.scatter(_part(graph, terms, (low, high)))  # data, not a task graph: sent once
+        # the inputs are held until the result is read: if fetching it fails, Dask computes it again from them
+        return inputs, client.submit(shard_events, *inputs, settings, min_size, core, (low, high), pure=False)
 
     pending = {core: (halo, submit(core, halo)) for core in cores}
     events: list = []
     while pending:
-        core, (width, future) = next(iter(pending.items()))
+        core, (width, (_, future)) = next(iter(pending.items()))
         found = future.result()
         del pending[core]
         if found is None:

@@ -29,6 +29,7 @@ _PUBLIC = {
     "coverage_clusters": "analyze", "story_ranks": "analyze", "outlet_ranks": "analyze", "summary": "analyze",
     "event_clusters": "events",
     "EXPORTERS": "export", "export_to": "export", "export_bytes": "export",
+    "DaskEngine": "engine",
 }
 
 __all__ = ["__version__", "SEEDS", *_PUBLIC]

@@ -112,6 +112,19 @@ def _follow_links(ctx, param, value):
         ctx.call_on_close(lambda: FOLLOW_LINKS.reset(token))
 
 
+def _remember(ctx, param, value):
+    """--engine, --scheduler: kept for `_engine`, which opens the engine once the command runs."""
+    ctx.meta[f"graphapp.{param.name}"] = value
+
+
+def _engine():
+    """The engine the command line asks for (None: local), open until the command ends."""
+    from .engine import engine_for
+
+    ctx = click.get_current_context()
+    return ctx.with_resource(engine_for(ctx.meta.get("graphapp.engine") or "local", ctx.meta.get("graphapp.scheduler")))
+
+
 def input_options(command):
     """Inputs and load options shared by every command that reads articles."""
     options = [
@@ -121,6 +134,12 @@ def input_options(command):
         click.option("--no-cache", is_flag=True, help="Parse every file again; do not read or write the cache."),
         click.option("--follow-links", is_flag=True, expose_value=False, callback=_follow_links,
                      help="Also follow symbolic links that lead out of an input folder (skipped and listed otherwise)."),
+        click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+                     expose_value=False, callback=_remember,
+                     help="local: this process; dask: parse and find events on Dask distributed (a local cluster of "
+                          "2 workers unless --scheduler). The results are the same."),
+        click.option("--scheduler", metavar="tcp://HOST:PORT", expose_value=False, callback=_remember,
+                     help="Address of a running Dask scheduler (implies --engine dask); its workers must import graphapp."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -173,9 +192,10 @@ def _run(paths, options: ViewOptions, *, quiet: bool, verbose: bool, no_cache: b
     """Load and open the view, with a progress bar and the load report on stderr."""
     from .pipeline import issue_dict, open_paths, run
 
+    engine = _engine()
     bar, progress = _progress_bar(quiet)
     try:
-        dataset = open_paths(paths, cache_dir=False if no_cache else None, progress=progress)
+        dataset = open_paths(paths, cache_dir=False if no_cache else None, progress=progress, engine=engine)
     finally:
         if bar is not None:
             bar.close()
@@ -212,9 +232,11 @@ def stats(as_json, paths, quiet, verbose, no_cache, **settings):
     """Counts: files, stories, outlets, links, components and clusters."""
     from .pipeline import corpus_stats
 
+    engine = _engine()
     bar, progress = _progress_bar(quiet)
     try:
-        result = corpus_stats(paths, view_options(settings), cache_dir=False if no_cache else None, progress=progress)
+        result = corpus_stats(paths, view_options(settings), cache_dir=False if no_cache else None, progress=progress,
+                              engine=engine)
     except NothingLoadedError as exc:
         _show_problems(exc.skipped, [], quiet, verbose)
         raise
@@ -320,6 +342,9 @@ def export(output, fmt, paths, quiet, verbose, no_cache, **settings):
     if "-" in paths:
         if len(paths) > 1:
             raise click.UsageError("- (stdin) must be the only input")
+        meta = click.get_current_context().meta
+        if meta.get("graphapp.engine") == "dask" or meta.get("graphapp.scheduler"):
+            raise click.UsageError("--engine dask reads files and folders, not - (stdin)")
         result = _run_stdin(options, quiet=quiet, verbose=verbose)
     else:
         result = _run(paths, options, quiet=quiet, verbose=verbose, no_cache=no_cache)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .build import Resolved, graph_from, resolve_stories
 from .errors import NothingLoadedError
@@ -32,6 +33,9 @@ from .loader.cache import ResultCache, default_cache_dir
 from .loader.workers import Progress
 from .options import ViewOptions
 from .records import LoadIssue, LoadReport
+
+if TYPE_CHECKING:
+    from .engine import DaskEngine
 
 __all__ = ["Dataset", "Result", "find_clusters", "cluster_key", "topics_empty_reason", "open_paths", "open_uploads", "run", "corpus_stats", "issue_dict", "nothing_message",
            "UPLOAD_LIMITS", "UPLOAD_MAX_FILES", "UPLOAD_MAX_BYTES"]
@@ -49,6 +53,7 @@ class Dataset:
     label: str
     corpus: Corpus
     resolved: Resolved
+    engine: DaskEngine | None = None  # where the files were parsed (None: here); see graphapp.engine
 
     def __repr__(self) -> str:
         return f"<Dataset {self.label!r}: {len(self.resolved.stories):,} stories from {self.report.files:,} files>"
@@ -148,18 +153,24 @@ def _within(clusters: list, graph) -> list:
     return cut
 
 
-def _dataset(key: str, label: str, corpus: Corpus) -> Dataset:
-    return Dataset(key, label, corpus, resolve_stories(corpus.articles))
+def _dataset(key: str, label: str, corpus: Corpus, engine: DaskEngine | None = None) -> Dataset:
+    return Dataset(key, label, corpus, resolve_stories(corpus.articles), engine)
 
 
-def open_paths(paths, *, cache_dir=None, progress: Progress | None = None) -> Dataset:
-    """Load folders, files and zips into a Dataset (bad files are in its report, never raised)."""
+def open_paths(paths, *, cache_dir=None, progress: Progress | None = None, engine: DaskEngine | None = None) -> Dataset:
+    """Load folders, files and zips into a Dataset (bad files are in its report, never raised).
+
+    `engine`: a graphapp.engine.DaskEngine parses in its workers (no cache is read or written); None loads here.
+    """
     from .loader import load
 
     paths = [str(p) for p in paths]
-    corpus = load(paths, progress=progress, cache_dir=cache_dir)
+    if engine is None:
+        corpus = load(paths, progress=progress, cache_dir=cache_dir)
+    else:
+        corpus = engine.load(*find_sources(paths))
     label = ", ".join(Path(p).name or p for p in paths)
-    return _dataset("paths:" + "\n".join(paths), label, corpus)
+    return _dataset("paths:" + "\n".join(paths), label, corpus, engine)
 
 
 def open_uploads(files: list[tuple[str, bytes]], *, limits: ZipLimits = UPLOAD_LIMITS,
@@ -340,9 +351,13 @@ class Result:
                             size_label=options.size_by, focus=options.focus_key, seed=options.seed)
 
 
-def run(source, options: ViewOptions = ViewOptions(), *, cache_dir=None, progress: Progress | None = None) -> Result:
-    """The pipeline for `options` on a Dataset or on input paths; raises NothingLoadedError when no article loaded."""
-    dataset = source if isinstance(source, Dataset) else open_paths(source, cache_dir=cache_dir, progress=progress)
+def run(source, options: ViewOptions = ViewOptions(), *, cache_dir=None, progress: Progress | None = None,
+        engine: DaskEngine | None = None) -> Result:
+    """The pipeline for `options` on a Dataset or on input paths; raises NothingLoadedError when no article loaded.
+
+    `engine`: where input paths are loaded and events found (see `open_paths`)."""
+    dataset = source if isinstance(source, Dataset) else open_paths(source, cache_dir=cache_dir, progress=progress,
+                                                                   engine=engine)
     require_articles(dataset.corpus)
     return Result(dataset, options)
 
@@ -353,22 +368,27 @@ def require_articles(corpus: Corpus) -> None:
         raise NothingLoadedError(nothing_message(corpus.report), skipped=[issue_dict(i) for i in corpus.report.skipped])
 
 
-def corpus_stats(paths, options: ViewOptions = ViewOptions(), *, cache_dir=None, progress: Progress | None = None) -> dict:
+def corpus_stats(paths, options: ViewOptions = ViewOptions(), *, cache_dir=None, progress: Progress | None = None,
+                 engine: DaskEngine | None = None) -> dict:
     """The counts `graphapp stats` prints: files, stories, outlets, links, components, clusters.
 
     The answer is kept with the inputs' fingerprint (every file's path, size and modification time):
     when nothing changed since the last run it is read back without parsing or importing networkx.
+    With a Dask `engine` the files are parsed in its workers and no cache is read or written.
     """
 
     paths = [str(p) for p in paths]
     sources, issues = find_sources(paths)
-    key = fingerprint(sources) if cache_dir is not False else None
+    key = fingerprint(sources) if cache_dir is not False and engine is None else None
     results = ResultCache(cache_dir or default_cache_dir(), paths, key) if key else None
     question = json.dumps({"filters": repr(options.filters), "seed": options.seed,
                            "resolution": options.topics.resolution}, sort_keys=True)
     if results and (known := results.get(question)) is not None:
         return known
-    corpus = load_sources(sources, issues, inputs=paths, cache_dir=cache_dir, progress=progress)
+    if engine is None:
+        corpus = load_sources(sources, issues, inputs=paths, cache_dir=cache_dir, progress=progress)
+    else:
+        corpus = engine.load(sources, issues)
     report = corpus.report
     merged = sum(len(m.paths) - 1 for m in report.merges)
     answer = {

@@ -21,7 +21,7 @@ from .parse import parse_source, read_failed
 from .sources import Source, ZipLimits, find_sources, sources_from_upload
 from .workers import Progress, parse_all
 
-__all__ = ["Corpus", "load", "load_sources", "parse_source", "fingerprint", "find_sources", "sources_from_upload",
+__all__ = ["Corpus", "load", "load_sources", "corpus_of", "parse_source", "fingerprint", "find_sources", "sources_from_upload",
            "Source", "ZipLimits", "default_cache_dir"]
 
 
@@ -92,7 +92,15 @@ def load_sources(
     if cache:
         cache.keep_only({s.file for s in sources if s.file})
         cache.save()
+    return corpus_of(sources, issues, results)
 
+
+def corpus_of(sources: list[Source], issues: list[LoadIssue], results: list[tuple], *, merge=merge_duplicates) -> Corpus:
+    """The Corpus of parse results (one per source, in order): the report, then one story per canonical URL.
+
+    `merge` is `merge_duplicates` or a function giving the same answer (the Dask engine's, which already knows
+    which URLs repeat); every engine assembles here, so reports cannot differ between them.
+    """
     # files: every article candidate considered, including zip members refused before parsing
     # (a path that does not exist is reported, but is no file)
     report = LoadReport(files=len(sources) + len({i.path for i in issues if i.field != "path"}), issues=list(issues))
@@ -101,7 +109,7 @@ def load_sources(
         report.issues.extend(file_issues)
         if article is not None:
             articles.append(article)
-    return Corpus(merge_duplicates(articles, report), report)
+    return Corpus(merge(articles, report), report)
 
 
 def _shown_as(result: tuple, path: str) -> tuple:

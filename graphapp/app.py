@@ -244,6 +244,24 @@ def render_network(dataset: Dataset, options: ViewOptions, result: Result) -> No
     color_by = setting_widget(left, *named["color_by"])
     size_by = setting_widget(middle, *named["size_by"])
     focus = setting_widget(right, *named["focus"])
+    # Whatever is shown above the drawing sits in containers that are always there: an element added before
+    # the component would move it in Streamlit's tree, which re-creates its iframe (a second page load).
+    chooser, notice = st.container(), st.container()
+    with chooser:
+        focus_id, radius = _focus_choice(focus, result, named)
+    shown = options.replace(color_by=color_by, size_by=size_by, focus=focus, focus_id=focus_id or "", radius=radius)
+    data, note, overview = cached_view(dataset.key, shown, result)
+    if overview:  # the drawing states its note; an overview is worth a warning as well
+        notice.warning(inert(note))
+    drawing, panel = st.columns([3, 1])
+    with drawing:
+        picked = network_component(data, height=680, key="network")
+    with panel:
+        render_node_panel(result, picked and picked["clicked"])
+
+
+def _focus_choice(focus: str, result: Result, named: dict) -> tuple[str, int]:
+    """The cluster, outlet or story to drill into, and the radius around a story."""
     focus_id, radius = "", 1
     if focus == "cluster" and result.clusters:
         labels = {str(c["id"]): f"{c['id']}: {c['label'][:90]} ({c['size']} stories)" for c in result.clusters}
@@ -258,15 +276,7 @@ def render_network(dataset: Dataset, options: ViewOptions, result: Result) -> No
             labels[chosen] = (result.graph.nodes[chosen].get("title") or chosen)[:90]
         focus_id = st.selectbox("Story", list(labels), format_func=labels.get, key="focus_story", bind="query-params")
         radius = setting_widget(st, *named["radius"])
-    shown = options.replace(color_by=color_by, size_by=size_by, focus=focus, focus_id=focus_id or "", radius=radius)
-    data, note, overview = cached_view(dataset.key, shown, result)
-    if overview:  # the drawing states its note; an overview is worth a warning as well
-        st.warning(inert(note))
-    drawing, panel = st.columns([3, 1])
-    with drawing:
-        picked = network_component(data, height=680, key="network")
-    with panel:
-        render_node_panel(result, picked and picked["clicked"])
+    return focus_id, radius
 
 
 def _show_neighbourhood(story: str) -> None:

@@ -113,3 +113,25 @@ def test_eight_concurrent_sessions_all_draw(server):
             frame = network_frame(page, timeout=120)
             assert frame.evaluate("graphapp.graph.order") > 0
         browser.close()
+
+
+def test_a_drill_down_redraws_in_the_same_component(server):
+    """Choosing "Drill down into: outlet" adds the Outlet box above the drawing; the component must stay the
+    same iframe (a new one would load the page and the graph again) and draw the outlet's part."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(server)
+        frame = network_frame(page)
+        whole = frame.evaluate("window.graphappVersion")
+        frame.evaluate("window.graphappMarker = 'first iframe'")
+        page.locator('[data-testid="stSelectbox"]').filter(has_text="Drill down into").get_by_role("combobox").click()
+        page.get_by_role("option", name="outlet", exact=True).click()
+        deadline = time.time() + 60
+        while frame.evaluate("window.graphappVersion") == whole and time.time() < deadline:
+            page.wait_for_timeout(100)
+        assert frame.evaluate("window.graphappVersion") != whole  # a new graph, drawn where the old one was
+        assert frame.evaluate("window.graphappMarker") == "first iframe"
+        browser.close()

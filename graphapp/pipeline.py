@@ -53,7 +53,6 @@ class Dataset:
     label: str
     corpus: Corpus
     resolved: Resolved
-    engine: DaskEngine | None = None  # where the files were parsed (None: here); see graphapp.engine
 
     def __repr__(self) -> str:
         return f"<Dataset {self.label!r}: {len(self.resolved.stories):,} stories from {self.report.files:,} files>"
@@ -153,8 +152,8 @@ def _within(clusters: list, graph) -> list:
     return cut
 
 
-def _dataset(key: str, label: str, corpus: Corpus, engine: DaskEngine | None = None) -> Dataset:
-    return Dataset(key, label, corpus, resolve_stories(corpus.articles), engine)
+def _dataset(key: str, label: str, corpus: Corpus) -> Dataset:
+    return Dataset(key, label, corpus, resolve_stories(corpus.articles))
 
 
 def open_paths(paths, *, cache_dir=None, progress: Progress | None = None, engine: DaskEngine | None = None) -> Dataset:
@@ -170,7 +169,7 @@ def open_paths(paths, *, cache_dir=None, progress: Progress | None = None, engin
     else:
         corpus = engine.load(*find_sources(paths))
     label = ", ".join(Path(p).name or p for p in paths)
-    return _dataset("paths:" + "\n".join(paths), label, corpus, engine)
+    return _dataset("paths:" + "\n".join(paths), label, corpus)
 
 
 def open_uploads(files: list[tuple[str, bytes]], *, limits: ZipLimits = UPLOAD_LIMITS,

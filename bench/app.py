@@ -1,7 +1,7 @@
-"""App benchmark on azure-news: first network draw in headless Chromium, server rerun time after a
-filter change, and peak server memory with concurrent sessions.
+"""App benchmark on azure-news: drill-downs chosen on an open page and first network draws in headless
+Chromium, server rerun time after a filter change, and peak server memory with concurrent sessions.
 
-    python bench/app.py [--sessions 8]
+    python bench/app.py [--sessions 8] [--drill-only | --views-only]
 
 Needs Debian's /usr/bin/chromium and Playwright's Python package (no `playwright install`).
 """
@@ -122,6 +122,55 @@ def view_draws(url: str, runs: int = 3) -> dict[str, list[float]]:
     return found
 
 
+def _component_frame(page):
+    """The frame of the network component (the one whose page set window.graphappVersion), or None."""
+    for frame in page.frames:
+        try:
+            if frame.evaluate("window.graphappVersion !== undefined"):
+                return frame
+        except Exception:  # a frame that went away while we looked
+            pass
+    return None
+
+
+def drill_down_times(url: str, runs: int = 3) -> dict[str, list[tuple[float, float]]]:
+    """As a user drills down on an open page: the whole graph drawn, then "Drill down into" set to an outlet
+    (the Outlet box opens on microsoft.com, the largest), a cluster (the largest) or a story (the top ranked).
+    Per choice and run: seconds from just before the click to the new graph's arrival in the component and to
+    its drawing, read from the component's wall clock (Date.now()), so polling adds nothing. Run 0 is the
+    first time the server is asked for that view (cold: computed on demand), the next ones are cached.
+    Run this on a server that has not drawn these views yet."""
+    from playwright.sync_api import sync_playwright
+
+    found: dict[str, list[tuple[float, float]]] = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        for choice in ("outlet", "cluster", "story"):
+            found[choice] = []
+            for _ in range(runs + 1):
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                page.goto(url)
+                wait_drawn(page, timeout=300)
+                before = _component_frame(page).evaluate("window.graphappVersion")
+                box = page.locator('[data-testid="stSelectbox"]').filter(has_text="Drill down into")
+                box.get_by_role("combobox").first.click()
+                option = page.get_by_role("option", name=choice, exact=True)
+                option.wait_for()
+                start = time.time() * 1000
+                option.click()
+                deadline = time.perf_counter() + 120
+                while time.perf_counter() < deadline:
+                    frame = _component_frame(page)
+                    if frame is not None and frame.evaluate("window.graphappVersion") not in (before, None):
+                        break
+                    page.wait_for_timeout(50)
+                arrived, drawn = frame.evaluate("[window.graphappDataReadyEpoch, window.graphappDrawnEpoch]")
+                found[choice].append(((arrived - start) / 1000, (drawn - start) / 1000))
+                page.close()
+        browser.close()
+    return found
+
+
 def sessions(url: str, count: int, server_pid: int) -> float:
     from playwright.sync_api import sync_playwright
 
@@ -190,10 +239,22 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=8)
     parser.add_argument("--views-only", action="store_true", help="only the first draws of the VIEWS")
     parser.add_argument("--against", metavar="CHECKOUT", help="also measure the VIEWS with the app of this checkout")
+    parser.add_argument("--drill-only", action="store_true", help="only the drill-downs chosen on an open page")
     args = parser.parse_args()
     data = corpus("azure-news")
     os.environ["GRAPHAPP_PATHS"] = str(data)
     print(f"machine: {os.cpu_count()} cores; data: {data}; load average {os.getloadavg()[0]:.1f}")
+    process, url = start_server(data)  # a server of its own: the drill-downs' first runs must be cold
+    try:
+        for choice, times in drill_down_times(url).items():
+            print(f"drill-down into {choice} on an open page, click to data / to drawn: "
+                  + "; ".join(f"{arrived:.2f} / {drawn:.2f} s" + (" (cold)" if run == 0 else "")
+                              for run, (arrived, drawn) in enumerate(times)) + " (requirement <= 2 s)")
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    if args.drill_only:
+        return
     for label, code in (("this version", None), (args.against, args.against)):
         if label is None:
             continue

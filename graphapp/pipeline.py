@@ -300,8 +300,9 @@ class Result:
         if dataclasses.replace(options, **{name: getattr(self.options, name) for name in VIEW_ONLY}) != self.options:
             raise ValueError("restyled() changes only colour, size and focus; use run() for other options")
         other = Result(self.dataset, options)
+        self.__dict__.setdefault("_story_ranks_by", {})  # one memo for all views of this analysis: ranks once
         for name in ("resolved", "graph", "clusters", "drawn_clusters", "events", "story_ranks", "outlet_ranks",
-                     "graph_with_events"):
+                     "graph_with_events", "_story_ranks_by"):
             if name in self.__dict__:
                 other.__dict__[name] = self.__dict__[name]
         return other

@@ -116,20 +116,35 @@ def focus_graph(graph: nx.DiGraph, focus: tuple, clusters: list[dict]) -> tuple[
         stories = set(cluster["stories"])
         note = f"cluster {cluster['id']}: {cluster['size']} stories from {cluster['outlet_count']} outlets"
     elif kind == "outlet":
-        own = {n for n, d in graph.nodes(data=True) if d.get("kind") == STORY and d["outlet"] == focus[1]}
-        stories = own | {m for n in own for m in nx.all_neighbors(graph, n) if graph.nodes[m].get("kind") == STORY}
+        nodes = graph.nodes
+        own = {n for n, d in nodes(data=True) if d.get("kind") == STORY and d["outlet"] == focus[1]}
+        linked = {m for n in own for m in graph.pred[n]} | {m for n in own for m in graph.succ[n]}
+        stories = own | {m for m in linked if nodes[m].get("kind") == STORY}
         anchors = own
         note = (f"outlet {focus[1]}: its {len(own)} stories, the {len(stories) - len(own)} stories linked to them "
                 "and their outlets; only the links of its own stories are drawn")
     elif kind == "story":
         radius = focus[2] if len(focus) > 2 else 1
-        related = graph.edge_subgraph((u, v) for u, v, k in graph.edges(data="kind") if k == RELATED).to_undirected(as_view=True)
-        stories = set(nx.ego_graph(related, focus[1], radius=radius)) if focus[1] in related else {focus[1]}
+        if focus[1] not in graph:
+            raise ValueError(f"no story {focus[1]}")
+        stories = _within_related(graph, focus[1], radius)
         note = f"the {len(stories) - 1} stories within {radius} link(s) of one story"
     else:
         raise ValueError(f"unknown focus {kind!r}")
     outlets = {outlet_node(graph.nodes[s]["outlet"]) for s in stories}
     return _add_event_links(_induced(graph, stories | outlets, anchors), clusters, anchors), note
+
+
+def _within_related(graph: nx.DiGraph, start: str, radius: int) -> set:
+    """The stories `radius` related links (either way) or fewer from `start`: a walk from it, not an undirected
+    view of every related link of the graph (seconds on azure-news)."""
+    seen, frontier = {start}, [start]
+    for _ in range(radius):
+        found = [m for n in frontier for adjacency in (graph.succ[n], graph.pred[n])
+                 for m, data in adjacency.items() if data.get("kind") == RELATED and m not in seen]
+        frontier = list(dict.fromkeys(found))
+        seen.update(frontier)
+    return seen
 
 
 def _add_event_links(drawn: nx.DiGraph, clusters: list[dict], anchors: set | None = None) -> nx.DiGraph:
@@ -148,15 +163,24 @@ def _add_event_links(drawn: nx.DiGraph, clusters: list[dict], anchors: set | Non
 def _induced(graph: nx.DiGraph, keep: set, anchors: set | None = None) -> nx.DiGraph:
     """The subgraph on `keep`, built directly (walking a networkx subgraph view costs a filter call per
     neighbour, seconds for a large outlet); with `anchors`, only the edges that touch one of them, and the
-    links to outlets. Attribute dicts are shared with `graph`: views never change them."""
+    links to outlets, found from the anchors' own links (not by walking every link of `keep`: microsoft.com's
+    drill-down keeps 36k of the 150k links that leave its nodes)."""
     part = graph.__class__()
-    part.add_nodes_from((node, graph.nodes[node]) for node in keep)
-    adjacency = graph.adj
+    order = sorted(keep)  # not the sets' order, which changes from one process to the next, and with it the layout
+    part.add_nodes_from((node, graph.nodes[node]) for node in order)
+    succ = graph.adj
     if anchors is None:
-        part.add_edges_from((u, v, data) for u in keep for v, data in adjacency[u].items() if v in keep)
-    else:
-        part.add_edges_from((u, v, data) for u in keep for v, data in adjacency[u].items()
-                            if v in keep and (u in anchors or v in anchors or data.get("kind") == PUBLISHED_BY))
+        part.add_edges_from((u, v, data) for u in order for v, data in succ[u].items() if v in keep)
+        return part
+    part.add_edges_from((u, v, data) for u in order if u in anchors for v, data in succ[u].items() if v in keep)
+    part.add_edges_from((u, v, data) for v in order if v in anchors for u, data in graph.pred[v].items()
+                        if u in keep and u not in anchors)
+    for story in order:
+        if story in anchors:
+            continue
+        outlet = outlet_node(graph.nodes[story]["outlet"]) if graph.nodes[story].get("kind") == STORY else None
+        if outlet in keep and outlet in succ[story]:
+            part.add_edge(story, outlet, **succ[story][outlet])
     return part
 
 

@@ -55,15 +55,12 @@ def clustered_positions(graph: nx.Graph, groups: list[list], *, seed: int = 0, s
     their neighbours (outlets among their stories), or, without any, in one more group of their own."""
     group_of = {node: number for number, group in enumerate(groups) for node in group}
     inside: dict[int, list[tuple]] = {}
-    neighbours: dict = {}
     for u, v in graph.edges():
-        if u == v:
-            continue
-        if group_of.get(u, -1) == group_of.get(v, -2):
-            inside.setdefault(group_of[u], []).append((u, v))
-        neighbours.setdefault(u, []).append(v)
-        neighbours.setdefault(v, []).append(u)
-    loose = [n for n in graph if n not in group_of and not any(m in group_of for m in neighbours.get(n, ()))]
+        number = group_of.get(u)
+        if u != v and number is not None and number == group_of.get(v):
+            inside.setdefault(number, []).append((u, v))
+    ungrouped = [n for n in graph if n not in group_of]  # neighbours are walked for these only
+    loose = [n for n in ungrouped if not any(m in group_of for m in nx.all_neighbors(graph, n))]
     order = sorted(range(len(groups) + 1), key=lambda g: (-len(groups[g]) if g < len(groups) else -len(loose), g))
     packer = _SpiralPacker(unit=spacing)
     positions: Positions = {}
@@ -75,9 +72,9 @@ def clustered_positions(graph: nx.Graph, groups: list[list], *, seed: int = 0, s
         local = _disc_layout(members, inside.get(number, []), radius - spacing / 2, seed=seed + number)
         cx, cy = packer.place(radius)
         positions.update({node: (cx + x, cy + y) for node, (x, y) in zip(members, local)})
-    for node in graph:
+    for node in ungrouped:
         if node not in positions:
-            near = [positions[m] for m in neighbours.get(node, ()) if m in positions]
+            near = [positions[m] for m in nx.all_neighbors(graph, node) if m in positions]
             positions[node] = (sum(x for x, _ in near) / len(near), sum(y for _, y in near) / len(near))
     return positions
 
@@ -104,7 +101,11 @@ def _sunflower(i: int, n: int, radius: float) -> tuple[float, float]:
 
 class _SpiralPacker:
     """Discs placed along a golden-angle spiral, each at the first point where it overlaps none placed
-    before (the search only moves outwards: discs come largest first)."""
+    before (the search only moves outwards: discs come largest first). Spiral points are tried in batches
+    of BATCH, all against all placed discs at once."""
+
+    BATCH = 64
+    GOLDEN = math.pi * (3 - math.sqrt(5))
 
     def __init__(self, unit: float) -> None:
         self.unit = unit
@@ -112,12 +113,17 @@ class _SpiralPacker:
         self.discs = np.zeros((0, 3))
 
     def place(self, radius: float) -> tuple[float, float]:
-        golden = math.pi * (3 - math.sqrt(5))
         while True:
-            distance = self.unit * math.sqrt(self.step) * 1.2
-            x, y = distance * math.cos(self.step * golden), distance * math.sin(self.step * golden)
+            steps = np.arange(self.step, self.step + self.BATCH)
+            distance = self.unit * np.sqrt(steps) * 1.2
+            xs, ys = distance * np.cos(steps * self.GOLDEN), distance * np.sin(steps * self.GOLDEN)
             near = self.discs
-            if not len(near) or (((near[:, 0] - x) ** 2 + (near[:, 1] - y) ** 2) >= (near[:, 2] + radius) ** 2).all():
+            free = (((near[:, 0] - xs[:, None]) ** 2 + (near[:, 1] - ys[:, None]) ** 2)
+                    >= (near[:, 2] + radius) ** 2).all(axis=1)
+            if free.any():
+                first = int(free.argmax())
+                self.step += first
+                x, y = float(xs[first]), float(ys[first])
                 self.discs = np.vstack([self.discs, (x, y, radius)])
                 return x, y
-            self.step += 1
+            self.step += self.BATCH

@@ -46,17 +46,16 @@ def view_payload(view) -> dict:
             "url": data.get("url"), "forceLabel": node in forced, "focal": node in view.focal,
             "outlet": data.get("outlet") or data.get("domain"), "time": data.get("published"),
         })
-    seen: set[tuple[str, str]] = set()
     edges, colors = [], []
-    peak = max((w for *_, w in graph.edges(data=view.edge_width_key, default=1)), default=1) if view.edge_width_key else 1
-    for u, v, data in graph.edges(data=True):
-        pair = (u, v) if u < v else (v, u)
-        if pair in seen:
-            continue
-        seen.add(pair)
-        width = 1 + 5 * (data.get(view.edge_width_key, 1) / peak) if view.edge_width_key else None
-        edges.append((u, v, width))
-        colors.append(EDGE_COLORS.get(data.get("kind"), "#bbbbbb"))
+    key = view.edge_width_key
+    peak = max((w for *_, w in graph.edges(data=key, default=1)), default=1) if key else 1
+    directed = graph.is_directed()
+    for u, neighbours in graph.adj.items():  # each link once, whichever way (or both ways) it was stored
+        for v, data in neighbours.items():
+            if (directed and v in graph.pred[u] and v < u) or (not directed and v < u):
+                continue  # drawn from the other end
+            edges.append((u, v, 1 + 5 * (data.get(key, 1) / peak) if key else None))
+            colors.append(EDGE_COLORS.get(data.get("kind"), "#bbbbbb"))
     legend = [*style.legend, (style.size_note, "#ffffff")]
     return payload(nodes, edges, legend=legend, note=view.note, edge_color=colors if len(set(colors)) > 1 else
                    (colors[0] if colors else "#cccccc"))

@@ -40,6 +40,7 @@ export function streamlitMain(container) {
     // The graph comes as JSON text (Python serialises it once per version, not once per session).
     if (args.graph && String(args.version) !== version) {
       window.graphappDataReadyAt = performance.now();
+      window.graphappDataReadyEpoch = Date.now();
       const graph = typeof args.graph === "string" ? JSON.parse(args.graph) : args.graph;
       if (view) view.destroy();
       version = String(graph.version);

@@ -180,6 +180,10 @@ export function mount(container, data, options = {}) {
   window.graphappLastDrawnAt = drawnAt;
   window.graphappBuildMs = drawnAt - t0;
   window.graphappTimings = { dom: tGraph - t0, graph: tSigma - tGraph, sigma: drawnAt - tSigma };
+  // Wall-clock marks, comparable with the host page's and the benchmark's clocks: drawn, and painted (the
+  // task after the next animation frame, once the browser has had the chance to show it).
+  window.graphappDrawnEpoch = Date.now();
+  requestAnimationFrame(() => setTimeout(() => { window.graphappPaintedEpoch = Date.now(); }, 0));
 
   // A change of highlight re-runs the reducers over every node and edge (sigma has no cheaper way to dim
   // "all the rest"): hover changes are coalesced into one refresh per animation frame.

@@ -24,7 +24,7 @@ from streamlit.errors import StreamlitAPIException
 
 from graphapp import SEEDS, coverage, tables
 from graphapp.export import EXPORTERS, export_bytes, safe_csv
-from graphapp.network import network_component
+from graphapp.network import Prepared, network_component, prepared
 from graphapp.options import EventSettings, Filters, TopicSettings, ViewOptions, specs
 from graphapp.pipeline import UPLOAD_MAX_BYTES, UPLOAD_MAX_FILES, Dataset, Result, open_paths, open_uploads, topics_empty_reason
 from graphapp.render import inert, safe_link, view_payload
@@ -79,20 +79,20 @@ def cached_result(dataset_key: str, options: ViewOptions, _dataset: Dataset) -> 
     return Result(_dataset, options)
 
 
-# Per-view results (the network payload, a note) are cached per dataset and options; st.cache_resource,
-# since they are never changed and sessions may share them without a copy of a few MB each.
+# Per-view results (the network payload as JSON text, a note) are cached per dataset and options;
+# st.cache_resource, since they are never changed and sessions may share them without a copy each.
 @st.cache_resource(show_spinner="Laying out the network…", max_entries=64)
-def cached_view(dataset_key: str, options: ViewOptions, _result: Result) -> tuple[dict, str, bool]:
+def cached_view(dataset_key: str, options: ViewOptions, _result: Result) -> tuple[Prepared, str, bool]:
     """The network payload, its note and whether it is the overview, for one set of view options."""
     view = _result.restyled(options).network
-    return view_payload(view), view.note, view.overview
+    return prepared(view_payload(view)), view.note, view.overview
 
 
 @st.cache_resource(show_spinner="Drawing the outlet network…", max_entries=16)
-def cached_outlet_view(dataset_key: str, options: ViewOptions, _result: Result) -> tuple[dict, str]:
+def cached_outlet_view(dataset_key: str, options: ViewOptions, _result: Result) -> tuple[Prepared, str]:
     """The outlet co-coverage network payload and its note."""
     view = outlet_network(_result.graph, seed=options.seed, min_links=options.outlet_min_links)
-    return view_payload(view), view.note
+    return prepared(view_payload(view)), view.note
 
 
 def input_paths() -> tuple[str, ...]:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import network_frame
 
-from graphapp.network import FRONTEND, check_payload, payload, standalone_html
+from graphapp.network import FRONTEND, check_payload, payload, prepared, standalone_html
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -90,6 +90,17 @@ def test_check_payload_refuses_broken_payloads(broken):
     broken(data)
     with pytest.raises(ValueError):
         check_payload(data)
+
+
+def test_prepared_payload_is_the_checked_json_of_its_version():
+    data = small_payload(12, evil=True)
+    ready = prepared(data)
+    assert ready.version == data["version"] and json.loads(ready.text) == data
+    broken = small_payload(12, evil=False)
+    broken["nodes"]["label"].pop()
+    broken["version"] = "another"  # not one checked before
+    with pytest.raises(ValueError):
+        prepared(broken)
 
 
 def test_standalone_html_embeds_the_data_escaped():

@@ -37,11 +37,12 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..urls import is_web_url
 
-__all__ = ["FRONTEND", "KINDS", "payload", "check_payload", "payload_version", "standalone_html", "network_component"]
+__all__ = ["FRONTEND", "KINDS", "payload", "check_payload", "payload_version", "standalone_html", "Prepared", "prepared",
+           "network_component"]
 
 FRONTEND = Path(__file__).resolve().parent / "frontend"
 KINDS = ("story", "outlet", "cluster")
@@ -202,6 +203,19 @@ def standalone_html(data: Mapping[str, Any], *, title: str) -> str:
     )
 
 
+class Prepared(NamedTuple):
+    """A payload checked and encoded once, for a cache to keep: its JSON text is a quarter of the memory of
+    the payload's lists (16 MB → 3.9 MB for the whole of azure-news)."""
+
+    version: str
+    text: str
+
+
+def prepared(data: Mapping[str, Any]) -> Prepared:
+    """`data` (a payload) checked and as JSON text, ready for :func:`network_component`."""
+    return Prepared(str(data["version"]), _serialised(data))
+
+
 _SERIALISED: OrderedDict[str, str] = OrderedDict()  # version → checked JSON text, the last few drawn
 _SERIALISED_KEEP = 16
 _SERIALISED_LOCK = threading.Lock()
@@ -229,14 +243,15 @@ def _session_keys(key: str) -> tuple[str, str]:
 
 
 def network_component(
-    data: Mapping[str, Any],
+    data: Mapping[str, Any] | Prepared,
     *,
     height: int = 700,
     key: str | None = None,
     selected: str | None = None,
     search: str | None = None,
 ) -> dict | None:
-    """Draw `data` in Streamlit and return what the user did, or None before any click.
+    """Draw `data` (a payload, or one already :func:`prepared`) in Streamlit and return what the user did, or
+    None before any click.
 
     Returns ``{"clicked": node key or None, "viewport": {"x", "y", "ratio"}}`` (sigma camera state
     at the click; a node picked with Enter in the component's search box counts as a click; a click on
@@ -252,10 +267,9 @@ def network_component(
     import streamlit as st
     from streamlit.components.v1 import declare_component
 
-    text = _serialised(data)
+    version, text = data if isinstance(data, Prepared) else prepared(data)
     component = declare_component(COMPONENT_NAME, path=str(FRONTEND))
     key = key or COMPONENT_NAME
-    version = str(data["version"])
     sent_key, need_key = _session_keys(key)
     previous = st.session_state.get(key)
     need = previous.get("need") if isinstance(previous, dict) else None

@@ -230,7 +230,8 @@ def _new_share(title_weights, other_binary, rows, cols) -> np.ndarray:
 def candidate_pairs(stories: list[tuple[str, dict]], related: list[tuple[int, int]], window: float,
                     also=()) -> Candidates:
     """Candidate pairs of `stories` ((key, node data), key order) at most `window` hours apart whose whole texts
-    have a cosine of at least FLOOR or that a related list links, directly or as co-cited, with their features.
+    have a cosine of at least FLOOR or that a related list links, directly or as co-cited, and verbatim copies
+    (a shared copy_keys key) at any gap, with their features.
     `related` holds (lister, listed) index pairs; `also`, (key, key) pairs computed whatever they are (their
     `candidate` flag says whether they are candidates)."""
     import scipy.sparse as sp

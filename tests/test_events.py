@@ -168,7 +168,7 @@ def test_a_late_report_joins_its_event_but_a_later_development_does_not(tmp_path
 def test_two_loosely_similar_stories_are_an_event_only_as_far_as_the_slider_says(tmp_path):
     """Shared topic words alone (two market reports): the pair model gives them a low probability, and the event
     exists only while `min_probability` is under it. In a corpus of two stories TF-IDF weights are noisy: at the
-    learned threshold (0.15) this pair (about 0.17) is still grouped; a stricter slider drops it."""
+    learned threshold (0.1) this pair (about 0.13) is still grouped; a stricter slider drops it."""
     article(tmp_path, "m1", "Computer vision market to grow through 2027, report says",
             "Key players and regional analysis.", "2021-03-02T10:00:00Z", "a.com")
     article(tmp_path, "m2", "Fintech AI market analysis: share, demand and forecast",

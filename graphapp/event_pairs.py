@@ -27,6 +27,7 @@ FEATURES = ("title", "excerpt", "text", "entities", "slug", "slug_known", "near_
 DUPLICATE_SIMILARITY = 0.8  # whole-text cosine from which a story is a copy of another (wire, syndication)
 FLOOR = 0.05  # whole-text cosine under which a pair without related links is not a candidate
 UNDATED_GAP = 48.0  # hours assumed between a story without a date and any other
+COPY_BUCKET = 8  # stories sharing one title or excerpt are compared whatever their gap, unless more share it
 
 _EDGES = "\"“”‘’'()[]{},.;:!?*|/<>-–—…"  # stripped from both ends of a word
 _SLUG_WORD = re.compile(r"[a-z]{3,}")
@@ -149,6 +150,39 @@ def entities(text: str) -> list[str]:
     return found
 
 
+_NON_WORD = re.compile(r"[\W_]+")
+_SITE_SUFFIX = re.compile(r"\s+[-–—|]\s+[^-–—|]{1,40}$")  # " – Microsoft", " | ZDNet": a site's name after a title
+
+
+def copy_keys(title: str, excerpt: str) -> list[str]:
+    """Keys that verbatim copies share (a wire text or a reprint under another outlet, at any date): the title
+    without a trailing site name, and the excerpt's start, both as lower-case words.
+
+    >>> copy_keys("How Rolls-Royce is unlocking digital transformation – Microsoft", "Short.")
+    ['t:how rolls royce is unlocking digital transformation']
+    """
+    keys = []
+    words = _NON_WORD.sub(" ", _SITE_SUFFIX.sub("", title or "").lower()).strip()
+    if len(words.split()) >= 4:
+        keys.append("t:" + words)
+    start = _NON_WORD.sub(" ", (excerpt or "").lower()).strip()[:120]
+    if len(start) >= 60:
+        keys.append("e:" + start)
+    return keys
+
+
+def _copy_pairs(titles: list[str], excerpts: list[str]) -> np.ndarray:
+    """(i, j) codes i * n + j (i < j) of stories sharing a copy key, buckets of at most COPY_BUCKET stories."""
+    n = len(titles)
+    buckets: dict[str, list[int]] = {}
+    for i, (title, excerpt) in enumerate(zip(titles, excerpts)):
+        for key in copy_keys(title, excerpt):
+            buckets.setdefault(key, []).append(i)
+    codes = [i * n + j for members in buckets.values() if 1 < len(members) <= COPY_BUCKET
+             for a, i in enumerate(members) for j in members[a + 1:]]
+    return np.array(codes, dtype=np.int64)
+
+
 def slug_words(url: str) -> str:
     """The words of a URL's path (domain, ids and boilerplate left out): `.../pentagon-watchdog-clears-microsoft/`
     → "pentagon watchdog clears microsoft"."""
@@ -196,7 +230,8 @@ def _new_share(title_weights, other_binary, rows, cols) -> np.ndarray:
 def candidate_pairs(stories: list[tuple[str, dict]], related: list[tuple[int, int]], window: float,
                     also=()) -> Candidates:
     """Candidate pairs of `stories` ((key, node data), key order) at most `window` hours apart whose whole texts
-    have a cosine of at least FLOOR or that a related list links, directly or as co-cited, with their features.
+    have a cosine of at least FLOOR or that a related list links, directly or as co-cited, and verbatim copies
+    (a shared copy_keys key) at any gap, with their features.
     `related` holds (lister, listed) index pairs; `also`, (key, key) pairs computed whatever they are (their
     `candidate` flag says whether they are candidates)."""
     import scipy.sparse as sp
@@ -234,7 +269,8 @@ def candidate_pairs(stories: list[tuple[str, dict]], related: list[tuple[int, in
     co.eliminate_zeros()
     extra = sp.triu(direct + co, k=1).tocoo()
     near = ~(np.abs(hours[extra.row] - hours[extra.col]) > window)
-    codes = np.unique(np.concatenate([rows * n + cols, extra.row[near].astype(np.int64) * n + extra.col[near]]))
+    codes = np.unique(np.concatenate([rows * n + cols, extra.row[near].astype(np.int64) * n + extra.col[near],
+                                      _copy_pairs(titles, excerpts)]))
     rows, cols = codes // n, codes % n
     candidate = np.ones(len(rows), dtype=bool)
     index = {key: i for i, key in enumerate(keys)}

@@ -104,14 +104,15 @@ class TopicSettings:
 class EventSettings:
     """Event clusters: stories that report the same happening (see graphapp.events)."""
 
-    min_probability: float = setting(0.15, "events", "min_probability", "Same-event probability",
+    min_probability: float = setting(0.1, "events", "min_probability", "Same-event probability",
                                      "How sure the pair model must be that stories report one event before they "
                                      "are grouped: higher gives fewer, surer events (precision), lower gives fuller "
                                      "events that may mix two (recall). The default is the threshold learned on the "
                                      "labelled events.", low=0.05, high=0.95, step=0.05)
     window_hours: float = setting(168.0, "events", "window", "Window (hours)",
-                                  "Stories further apart in time are never grouped (within it, the gap is one piece "
-                                  "of evidence among others).", low=0.0, high=720.0, step=6.0)
+                                  "Stories further apart in time are never grouped, except verbatim copies "
+                                  "(same title or excerpt: reprints, wire copies). Within it, the gap is one piece "
+                                  "of evidence among others.", low=0.0, high=720.0, step=6.0)
 
 LEVELS = ("topics", "events")
 COLOR_BY = ("cluster", "outlet")

@@ -119,10 +119,10 @@ def test_labelled_azure_events_beat_the_baseline(azure_graph):
     assert len(set(gold.values())) >= 25 and all(url in azure_graph for url in gold)
     ours = scores(as_assignment(event_clusters(azure_graph)), gold)
     theirs = scores(baseline(azure_graph), gold)
-    # measured 0.944 (P 0.933, R 0.954) against 0.873 with the shipped pair model, which was trained on these labels
-    # among others: an in-set figure (bench/RESULTS.md has the leave-one-set-out ones)
+    # measured 0.944 (P 0.922, R 0.968) against 0.873 with the shipped pair model (learned threshold 0.1), which was
+    # trained on these labels among others: an in-set figure (bench/RESULTS.md has the leave-one-set-out ones)
     assert ours["b3_f1"] >= 0.94 and ours["b3_f1"] >= theirs["b3_f1"] + 0.05, (ours, theirs)
-    assert ours["b3_p"] >= 0.93 and ours["b3_r"] >= 0.95, ours
+    assert ours["b3_p"] >= 0.92 and ours["b3_r"] >= 0.96, ours
 
 
 @pytest.mark.corpus
@@ -168,7 +168,7 @@ def test_a_late_report_joins_its_event_but_a_later_development_does_not(tmp_path
 def test_two_loosely_similar_stories_are_an_event_only_as_far_as_the_slider_says(tmp_path):
     """Shared topic words alone (two market reports): the pair model gives them a low probability, and the event
     exists only while `min_probability` is under it. In a corpus of two stories TF-IDF weights are noisy: at the
-    learned threshold (0.15) this pair (about 0.17) is still grouped; a stricter slider drops it."""
+    learned threshold (0.1) this pair (about 0.13) is still grouped; a stricter slider drops it."""
     article(tmp_path, "m1", "Computer vision market to grow through 2027, report says",
             "Key players and regional analysis.", "2021-03-02T10:00:00Z", "a.com")
     article(tmp_path, "m2", "Fintech AI market analysis: share, demand and forecast",
@@ -282,6 +282,21 @@ def test_a_late_copy_is_flagged_as_a_duplicate(tmp_path):
     (event,) = event_clusters(build_graph(load([tmp_path], cache_dir=False).articles))
     assert event["size"] == 3 and event["duplicates"] == {"https://wire.example/copy": "https://a.com/x1"}
     assert event["independent_outlets"] == 2
+
+
+def test_a_verbatim_reprint_weeks_later_joins_its_event(tmp_path):
+    """A reprint (same title, a site name after it, same excerpt) far beyond the window is still compared with its
+    original and joins the event; a story that only shares the subject, beyond the window, does not."""
+    article(tmp_path, "x1", "Volcano erupts in Iceland near Reykjavik", "Lava flows from a fissure.", "2021-03-19T22:00:00Z", "a.com")
+    article(tmp_path, "x2", "Iceland volcano erupts near Reykjavik after weeks of quakes", "Lava fissure opens.",
+            "2021-03-20T08:00:00Z", "b.com")
+    article(tmp_path, "reprint", "Volcano erupts in Iceland near Reykjavik – Example News", "Lava flows from a fissure.",
+            "2021-04-20T10:00:00Z", "reprints.example")
+    article(tmp_path, "later", "Iceland volcano near Reykjavik still erupts two weeks on", "Lava keeps flowing.",
+            "2021-04-04T11:00:00Z", "c.com")
+    (event,) = event_clusters(build_graph(load([tmp_path], cache_dir=False).articles))
+    assert "https://reprints.example/reprint" in event["stories"] and "https://c.com/later" not in event["stories"]
+    assert event["size"] == 3
 
 
 def test_events_do_not_depend_on_file_order(tmp_path):

@@ -43,9 +43,13 @@ def _stories(graph: nx.DiGraph) -> tuple[list[tuple[str, dict]], list[tuple[int,
     stories = [(node, data) for node, data in sorted(graph.nodes(data=True), key=lambda nd: nd[0])
                if data.get("kind") == STORY and data.get("title")]
     index = {key: i for i, (key, _) in enumerate(stories)}
-    related = sorted({(index[u], index[v]) for u, v, kind in graph.edges(data="kind")
-                      if kind == RELATED and u in index and v in index and u != v})
-    return stories, related
+    related = set()
+    for u, i in index.items():  # the stories' own links, not every edge view of the graph
+        for v, data in graph.succ[u].items():
+            j = index.get(v)
+            if j is not None and j != i and data.get("kind") == RELATED:
+                related.add((i, j))
+    return stories, sorted(related)
 
 
 def pair_candidates(graph: nx.DiGraph, settings: EventSettings = EventSettings(), also=()) -> Candidates:
@@ -219,8 +223,8 @@ def _close_pairs(vectors, hours: np.ndarray, window: float, least: float, chunk:
 
 def _listed_by(graph: nx.DiGraph, a: str, b: str) -> list[str]:
     """The files whose related lists link a and b (either direction)."""
-    return [graph.edges[u, v]["listed_by"] for u, v in ((a, b), (b, a))
-            if graph.has_edge(u, v) and graph.edges[u, v].get("kind") == RELATED and "listed_by" in graph.edges[u, v]]
+    links = (graph.succ[u].get(v) for u, v in ((a, b), (b, a)))
+    return [data["listed_by"] for data in links if data and data.get("kind") == RELATED and "listed_by" in data]
 
 
 def with_similarity_edges(graph: nx.DiGraph, events: list[dict]) -> nx.DiGraph:

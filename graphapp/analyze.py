@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 import igraph as ig
 import numpy as np
-from scipy.stats import rankdata
 
 if TYPE_CHECKING:  # networkx costs 0.2 s to import; `graphapp stats` counts without it
     import networkx as nx
@@ -258,8 +257,11 @@ def _log_share(counts: list[int]) -> np.ndarray:
 
 def _percentiles(values: list) -> np.ndarray:
     """Each value's share of the values at or below it (ties share their mean rank): 1.0 for the largest.
-    Percentiles, not value/max, so that one outlier does not squash everyone else towards 0."""
-    return rankdata(values, method="average") / len(values)
+    Percentiles, not value/max, so that one outlier does not squash everyone else towards 0. Ranks as
+    scipy.stats.rankdata(method="average") gives them, from np.unique: importing scipy.stats costs 2.4 s."""
+    _, which, counts = np.unique(np.asarray(values, dtype=float), return_inverse=True, return_counts=True)
+    mean_rank = np.cumsum(counts) - (counts - 1) / 2  # of the tied values, 1-based
+    return mean_rank[which.ravel()] / len(values)
 
 
 def co_coverage_graph(graph: nx.DiGraph) -> nx.Graph:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from functools import cache
 from importlib import resources
 from typing import NamedTuple
@@ -73,9 +74,17 @@ def load_model() -> PairModel:
 
 @cache
 def _stop_words() -> frozenset[str]:
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+    """scikit-learn's English stop words, shipped as graphapp/data/stop_words.txt: importing scikit-learn costs
+    a first run of the events 2.7 s, more than the events themselves."""
+    text = resources.files("graphapp").joinpath("data", "stop_words.txt").read_text(encoding="utf-8")
+    return frozenset(line for line in text.splitlines() if line and not line.startswith("#"))
 
-    return frozenset(ENGLISH_STOP_WORDS)
+
+def _strip_accents(text: str) -> str:
+    """Accented letters as their base letters (scikit-learn's strip_accents_unicode)."""
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 _WORD = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
@@ -85,10 +94,9 @@ def _stem_lists(texts: list[str]) -> list[list[str]]:
     """Each text as its English word stems (lower case, accents stripped, stop words out; PyStemmer's Snowball
     stemmer: "outage"/"outages", "erupts"/"eruption" are one term). Each distinct word is stemmed once."""
     import Stemmer  # PyStemmer: the Snowball stemmers, in C
-    from sklearn.feature_extraction.text import strip_accents_unicode
 
     stop = _stop_words()
-    raw = [[w for w in _WORD.findall(strip_accents_unicode(text.lower())) if w not in stop] for text in texts]
+    raw = [[w for w in _WORD.findall(_strip_accents(text.lower())) if w not in stop] for text in texts]
     distinct = sorted({w for words in raw for w in words})
     stem = dict(zip(distinct, Stemmer.Stemmer("english").stemWords(distinct)))
     return [[stem[w] for w in words] for words in raw]
@@ -113,10 +121,21 @@ class _Vocabulary:
 
 
 def _tfidf(counts):
-    """TF-IDF rows (sublinear term frequency, smooth IDF, unit length) of count rows."""
-    from sklearn.feature_extraction.text import TfidfTransformer
-
-    return TfidfTransformer(sublinear_tf=True).fit_transform(counts).astype(np.float32).tocsr()
+    """TF-IDF rows of count rows, as scikit-learn's TfidfTransformer(sublinear_tf=True) computes them (1 + log of
+    the count, smooth IDF, unit length), in a few lines of scipy: importing scikit-learn would cost more than this."""
+    tfidf = counts.astype(np.float32).tocsr(copy=True)
+    tfidf.sum_duplicates()
+    df = np.bincount(tfidf.indices, minlength=tfidf.shape[1]).astype(np.float32) + np.float32(1)
+    idf = np.log(np.float32(tfidf.shape[0] + 1) / df) + np.float32(1)
+    np.log(tfidf.data, out=tfidf.data)
+    tfidf.data += np.float32(1)
+    tfidf.data *= idf[tfidf.indices]
+    squares = (tfidf.data * tfidf.data).astype(np.float64)
+    rows = np.repeat(np.arange(tfidf.shape[0]), np.diff(tfidf.indptr))
+    norms = np.sqrt(np.bincount(rows, weights=squares, minlength=tfidf.shape[0]))
+    norms[norms == 0] = 1
+    tfidf.data = (tfidf.data / norms[rows]).astype(np.float32)
+    return tfidf
 
 
 def _idf_weighted(title_counts, full_counts):

@@ -44,8 +44,11 @@ def _stories(graph: nx.DiGraph) -> tuple[list[tuple[str, dict]], list[tuple[int,
                if data.get("kind") == STORY and data.get("title")]
     index = {key: i for i, (key, _) in enumerate(stories)}
     related = set()
-    for u, i in index.items():  # the stories' own links, not every edge view of the graph
-        for v, data in graph.succ[u].items():
+    for u, links in graph.adjacency():  # plain dicts: an edge view costs a call per edge
+        i = index.get(u)
+        if i is None:
+            continue
+        for v, data in links.items():
             j = index.get(v)
             if j is not None and j != i and data.get("kind") == RELATED:
                 related.add((i, j))

@@ -311,3 +311,23 @@ def test_events_do_not_depend_on_file_order(tmp_path):
     forward = event_clusters(build_graph(load(files, cache_dir=False).articles))
     backward = event_clusters(build_graph(load(files[::-1], cache_dir=False).articles))
     assert forward == backward and forward
+
+
+def test_shipped_stop_words_and_tfidf_are_scikit_learns(azure_graph):
+    """Events use a copy of scikit-learn's stop words and its TF-IDF formula, so as not to import it (2.7 s):
+    both must stay what scikit-learn computes, to the bit (the pair model's weights were learned on them)."""
+    import numpy as np
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfTransformer, strip_accents_unicode
+
+    from graphapp import event_pairs
+
+    assert event_pairs._stop_words() == ENGLISH_STOP_WORDS
+    texts = [f"{d.get('title') or ''} {d.get('excerpt') or ''}" for _, d in azure_graph.nodes(data=True) if d.get("kind") == "story"]
+    texts += ["Café déjà vu: naïve résumé", "Ｆｕｌｌｗｉｄｔｈ ＡＢＣ", ""]
+    assert [event_pairs._strip_accents(t) for t in texts] == [strip_accents_unicode(t) for t in texts]
+    words = event_pairs._stem_lists(texts)
+    counts = event_pairs._Vocabulary(words).counts(words)
+    ours = event_pairs._tfidf(counts)
+    theirs = TfidfTransformer(sublinear_tf=True).fit_transform(counts).astype(np.float32).tocsr()
+    assert np.array_equal(ours.indptr, theirs.indptr) and np.array_equal(ours.indices, theirs.indices)
+    assert np.array_equal(ours.data, theirs.data)

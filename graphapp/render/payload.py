@@ -50,7 +50,7 @@ def view_payload(view) -> dict:
     key = view.edge_width_key
     peak = max((w for *_, w in graph.edges(data=key, default=1)), default=1) if key else 1
     directed = graph.is_directed()
-    for u, neighbours in graph.adj.items():  # each link once, whichever way (or both ways) it was stored
+    for u, neighbours in graph.adjacency():  # each link once, whichever way (or both ways) it was stored
         for v, data in neighbours.items():
             if (directed and v in graph.pred[u] and v < u) or (not directed and v < u):
                 continue  # drawn from the other end

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import NamedTuple
 
@@ -84,7 +84,10 @@ def _strip_accents(text: str) -> str:
     """Accented letters as their base letters (scikit-learn's strip_accents_unicode)."""
     if text.isascii():
         return text
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    normalized = unicodedata.normalize("NFKD", text)
+    if not any(unicodedata.combining(c) for c in set(normalized) if not c.isascii()):
+        return normalized  # curly quotes and dashes, but no accent: most non-ASCII news text
+    return "".join(c for c in normalized if not unicodedata.combining(c))
 
 
 _WORD = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
@@ -155,18 +158,28 @@ def entities(text: str) -> list[str]:
     ['microsoft', '$10', 'jedi', 'iphone', '5g', '38m']
     """
     found = []
-    for k, word in enumerate(text.split()):
-        word = word.strip(_EDGES)
-        if not word:
+    for k, raw in enumerate(text.split()):
+        named = _named(raw)
+        if named is None:
             continue
-        first = word[0]
-        if first.isupper():
-            if k == 0 and word[1:].islower():
+        if k == 0:
+            word = raw.strip(_EDGES)
+            if word[0].isupper() and word[1:].islower():
                 continue  # a sentence's first word is capitalised anyway
-        elif not (first.isdigit() or first == "$" or (first.islower() and not word.islower())):
-            continue
-        found.append(word.lower().removesuffix("'s").removesuffix("’s"))
+        found.append(named)
     return found
+
+
+@lru_cache(maxsize=1 << 17)
+def _named(raw: str) -> str | None:
+    """One word of a text as a named thing (see `entities`), or None: decided once per distinct word."""
+    word = raw.strip(_EDGES)
+    if not word:
+        return None
+    first = word[0]
+    if not (first.isupper() or first.isdigit() or first == "$" or (first.islower() and not word.islower())):
+        return None
+    return word.lower().removesuffix("'s").removesuffix("’s")
 
 
 _NON_WORD = re.compile(r"[\W_]+")

@@ -329,5 +329,5 @@ def test_shipped_stop_words_and_tfidf_are_scikit_learns(azure_graph):
     counts = event_pairs._Vocabulary(words).counts(words)
     ours = event_pairs._tfidf(counts)
     theirs = TfidfTransformer(sublinear_tf=True).fit_transform(counts).astype(np.float32).tocsr()
-    assert np.array_equal(ours.indptr, theirs.indptr) and np.array_equal(ours.indices, theirs.indices)
-    assert np.array_equal(ours.data, theirs.data)
+    assert ours.shape == theirs.shape and ours.nnz == theirs.nnz
+    assert (ours != theirs).nnz == 0  # every value, bit for bit (older versions store a row's terms in another order)

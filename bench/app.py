@@ -136,7 +136,7 @@ def _component_frame(page):
 def drill_down_times(url: str, runs: int = 3) -> dict[str, list[tuple[float, float]]]:
     """As a user drills down on an open page: the whole graph drawn, then "Drill down into" set to an outlet
     (the Outlet box opens on microsoft.com, the largest), a cluster (the largest) or a story (the top ranked);
-    "outlet, then the 4th busiest" then picks, in the Outlet box, an outlet the app does not lay out ahead.
+    "outlet, then the 4th busiest" then picks another outlet in the Outlet box.
     Per choice and run: seconds from just before the click to the new graph's arrival in the component and to
     its drawing, read from the component's wall clock (Date.now()), so polling adds nothing. Run 0 is the
     first time the server is asked for that view (cold: computed on demand), the next ones are cached.

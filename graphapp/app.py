@@ -88,28 +88,6 @@ def cached_view(dataset_key: str, options: ViewOptions, _result: Result) -> tupl
     return prepared(view_payload(view)), view.note, view.overview
 
 
-PREFETCHED_OUTLETS = 3  # the busiest outlets' drill-downs, laid out in the background once the whole graph is drawn
-
-
-@st.cache_resource(show_spinner=False, max_entries=16)
-def _laid_out_ahead(dataset_key: str, views: tuple[ViewOptions, ...], _result: Result) -> bool:
-    """Fill cached_view's cache for `views`. Run in a thread of its own, with no page to draw on; nested in this
-    cached function, cached_view shows no spinner. Cached itself, so each set of views is laid out once."""
-    for view in views:
-        cached_view(dataset_key, view, _result)
-    return True
-
-
-def lay_out_drill_downs_ahead(dataset: Dataset, shown: ViewOptions, result: Result) -> None:
-    """Start laying out the busiest outlets' drill-downs while the user looks at the whole graph: the largest
-    (microsoft.com on azure-news, 4,000 stories and 21,000 links) costs the server most of a second, more than
-    the rest of the rerun that shows it."""
-    views = tuple(shown.replace(focus="outlet", focus_id=outlet)
-                  for outlet in tables.top_outlets(result.graph, PREFETCHED_OUTLETS))
-    threading.Thread(target=_laid_out_ahead, args=(dataset.key, views, result), daemon=True,
-                     name="graphapp-drill-downs").start()
-
-
 @st.cache_resource(show_spinner="Drawing the outlet network…", max_entries=16)
 def cached_outlet_view(dataset_key: str, options: ViewOptions, _result: Result) -> tuple[Prepared, str]:
     """The outlet co-coverage network payload and its note."""
@@ -280,8 +258,6 @@ def render_network(dataset: Dataset, options: ViewOptions, result: Result) -> No
         picked = network_component(data, height=680, key="network")
     with panel:
         render_node_panel(result, picked and picked["clicked"])
-    if not shown.focus_key and not overview:
-        lay_out_drill_downs_ahead(dataset, shown, result)
 
 
 def _focus_choice(focus: str, result: Result, named: dict) -> tuple[str, int]:

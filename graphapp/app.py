@@ -237,8 +237,12 @@ def sidebar(dataset: Dataset) -> ViewOptions:
                        seed=int(seed), recluster=bool(recluster))
 
 
+@st.fragment
 def render_network(dataset: Dataset, options: ViewOptions, result: Result) -> None:
-    """The network tab: colour, size and drill-down controls, the sigma.js view and the click panel."""
+    """The network tab: colour, size and drill-down controls, the sigma.js view and the click panel.
+
+    A fragment: a drill-down, a restyle or a click reruns this tab alone, so neither the server nor the browser
+    redo the sidebar and the page around it (in the browser that was about half a second of React work)."""
     left, middle, right = st.columns(3)
     named = {name: (spec, default) for name, spec, default in specs(ViewOptions)}
     color_by = setting_widget(left, *named["color_by"])

@@ -168,12 +168,13 @@ def _induced(graph: nx.DiGraph, keep: set, anchors: set | None = None) -> nx.DiG
     part = graph.__class__()
     order = sorted(keep)  # not the sets' order, which changes from one process to the next, and with it the layout
     part.add_nodes_from((node, graph.nodes[node]) for node in order)
-    succ = graph.adj
+    succ = dict(graph.adjacency())  # plain dicts: each lookup in networkx's adjacency views is a Python call
     if anchors is None:
         part.add_edges_from((u, v, data) for u in order for v, data in succ[u].items() if v in keep)
         return part
     part.add_edges_from((u, v, data) for u in order if u in anchors for v, data in succ[u].items() if v in keep)
-    part.add_edges_from((u, v, data) for v in order if v in anchors for u, data in graph.pred[v].items()
+    pred = dict(graph.reverse(copy=False).adjacency())
+    part.add_edges_from((u, v, data) for v in order if v in anchors for u, data in pred[v].items()
                         if u in keep and u not in anchors)
     for story in order:
         if story in anchors:

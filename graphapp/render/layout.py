@@ -102,7 +102,7 @@ def _sunflower(i: int, n: int, radius: float) -> tuple[float, float]:
 class _SpiralPacker:
     """Discs placed along a golden-angle spiral, each at the first point where it overlaps none placed
     before (the search only moves outwards: discs come largest first). Spiral points are tried in batches
-    of BATCH, all against all placed discs at once."""
+    of BATCH, each against the placed discs that reach the batch's ring (not all: most lie further in)."""
 
     BATCH = 64
     GOLDEN = math.pi * (3 - math.sqrt(5))
@@ -110,14 +110,15 @@ class _SpiralPacker:
     def __init__(self, unit: float) -> None:
         self.unit = unit
         self.step = 0
-        self.discs = np.zeros((0, 3))
+        self.discs = np.zeros((0, 3))  # x, y, radius
+        self.reach = np.zeros(0)  # each disc's distance from the centre plus its radius
 
     def place(self, radius: float) -> tuple[float, float]:
         while True:
             steps = np.arange(self.step, self.step + self.BATCH)
             distance = self.unit * np.sqrt(steps) * 1.2
             xs, ys = distance * np.cos(steps * self.GOLDEN), distance * np.sin(steps * self.GOLDEN)
-            near = self.discs
+            near = self.discs[self.reach + radius > distance[0]]  # the others end before the ring starts
             free = (((near[:, 0] - xs[:, None]) ** 2 + (near[:, 1] - ys[:, None]) ** 2)
                     >= (near[:, 2] + radius) ** 2).all(axis=1)
             if free.any():
@@ -125,5 +126,6 @@ class _SpiralPacker:
                 self.step += first
                 x, y = float(xs[first]), float(ys[first])
                 self.discs = np.vstack([self.discs, (x, y, radius)])
+                self.reach = np.append(self.reach, math.hypot(x, y) + radius)
                 return x, y
             self.step += self.BATCH

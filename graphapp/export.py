@@ -99,7 +99,11 @@ class ExportRows:
     """
 
     def __init__(self, result: Result) -> None:
-        self.graph = graph = _graph(result)
+        self.graph = graph = result.graph
+        self.on_links, added = _event_overlay(result)
+        self.added: dict[str, list[tuple[str, dict]]] = {}  # source → its event links that are not related links
+        for (u, v), data in added.items():
+            self.added.setdefault(u, []).append((v, data))
         self.relative = _relativizer(result)
         topics, events = _levels(result)
         self.cluster_of = {story: cluster["id"] for cluster in topics for story in cluster["stories"]}
@@ -119,7 +123,7 @@ class ExportRows:
                 self.node_types[name] = {type(next(iter(found.values())))}
         if graph:
             self.node_types.update(x={float}, y={float}, size={float})
-        self.edge_types = _census(data for *_, data in graph.edges(data=True))
+        self.edge_types = _census(data for *_, data in self._edges())
         for name in ("id", "type", "label"):
             self.edge_types.pop(name, None)
 
@@ -145,10 +149,21 @@ class ExportRows:
             row.update(x=round(float(x), 2), y=round(float(y), 2), size=round(float(sizes.get(node, 8.0)), 2))
             yield node, row
 
+    def _edges(self):
+        """(source, target, attributes) of every link with the events' evidence on it, in the order of
+        `events.with_similarity_edges`' copy of the graph, read without making that copy."""
+        on_links, added = self.on_links, self.added
+        for u, neighbours in self.graph.adjacency():
+            for v, data in neighbours.items():
+                extra = on_links.get((u, v)) if on_links else None
+                yield u, v, data if extra is None else {**data, **extra}
+            for v, data in added.get(u, ()):
+                yield u, v, data
+
     def edges(self):
         """(source, target, row) for every edge, in the graph's order."""
         relative = self.relative
-        for u, v, data in self.graph.edges(data=True):
+        for u, v, data in self._edges():
             row = {k: _clean(w) for k, w in data.items() if k not in ("id", "type", "label")}
             if "listed_by" in row:
                 row["listed_by"] = relative(row["listed_by"])
@@ -156,7 +171,7 @@ class ExportRows:
 
     def edge_count(self) -> int:
         """How many edge rows `edges()` gives (GEXF declares it before the first one)."""
-        return self.graph.number_of_edges()
+        return self.graph.number_of_edges() + sum(len(targets) for targets in self.added.values())
 
     @cached_property
     def xml_ids(self) -> dict[str, str]:
@@ -194,10 +209,9 @@ def export_table(result: Result) -> ExportTable:
     return ExportTable(dict(rows.nodes()), list(rows.edges()), rows.colors, rows.published)
 
 
-def _graph(result: Result) -> nx.DiGraph:
-
-    """The graph an export holds: the filtered graph, with the event links when the view shows events."""
-    return result.graph_with_events if result.options.level == "events" else result.graph
+def _event_overlay(result: Result) -> tuple[dict, dict]:
+    """The event links an export adds to the filtered graph (events.event_links), when the view shows events."""
+    return result.event_links() if result.options.level == "events" else ({}, {})
 
 
 def _levels(result: Result) -> tuple[list, list]:
@@ -279,7 +293,7 @@ def drawing(result: Result):
     from .render import layout_positions, node_styles
     from .views import OVERVIEW_EDGES, OVERVIEW_NODES
 
-    graph = _graph(result)
+    graph = result.graph
     options = result.options
     if options.focus_key is None:
         view = result.network
@@ -287,8 +301,9 @@ def drawing(result: Result):
             return view.positions, view.style
     style = node_styles(graph, color_by=options.color_by, clusters=result.clusters, size_by=result.size_values(),
                         size_label=options.size_by)
-    if result.graph.number_of_nodes() <= OVERVIEW_NODES and result.graph.number_of_edges() <= OVERVIEW_EDGES:
-        return layout_positions(graph, seed=options.seed), style
+    if graph.number_of_nodes() <= OVERVIEW_NODES and graph.number_of_edges() <= OVERVIEW_EDGES:  # event links pull too
+        linked = result.graph_with_events if options.level == "events" else graph
+        return layout_positions(linked, seed=options.seed), style
     whole = result if options.focus_key is None else result.restyled(options.replace(focus="nothing", focus_id=""))
     return _spread(graph, whole.network.positions, result.clusters), style
 

@@ -292,6 +292,12 @@ class Result:
 
         return with_similarity_edges(self.graph, _within(self.events, self.graph))
 
+    def event_links(self) -> tuple[dict, dict]:
+        """What `graph_with_events` adds to the graph, without copying it (events.event_links)."""
+        from .events import event_links
+
+        return event_links(self.graph, _within(self.events, self.graph))
+
     def restyled(self, options: ViewOptions) -> Result:
         """The same analysis seen with other drawing options (colour, size, focus): nothing is recomputed.
 

@@ -264,7 +264,7 @@ def candidate_pairs(stories: list[tuple[str, dict]], related: list[tuple[int, in
     """Candidate pairs of `stories` ((key, node data), key order) at most `window` hours apart whose whole texts
     have a cosine of at least FLOOR or that a related list links, directly or as co-cited, and verbatim copies
     (a shared copy_keys key) at any gap, with their features.
-    `related` holds (lister, listed) index pairs; `also`, (key, key) pairs computed whatever they are (their
+    `related` holds (lister, listed) index pairs (repeats count once); `also`, (key, key) pairs computed whatever they are (their
     `candidate` flag says whether they are candidates)."""
     import scipy.sparse as sp
 
@@ -291,10 +291,9 @@ def candidate_pairs(stories: list[tuple[str, dict]], related: list[tuple[int, in
         return Candidates(keys, hours, outlets, empty, empty, np.zeros((0, len(FEATURES))), None, np.zeros(0, bool))
     rows, cols, _ = _close_pairs(text, hours, window, FLOOR)
     # related lists: direct links, and pairs listed together by a third story (co-citation)
-    listing = sp.csr_matrix((np.ones(len(related), dtype=np.float32),
-                             (np.array([a for a, _ in related], dtype=np.int64),
-                              np.array([b for _, b in related], dtype=np.int64))), shape=(n, n))
-    listing.data[:] = 1
+    links = np.array(related, dtype=np.int64).reshape(-1, 2)
+    listing = sp.csr_matrix((np.ones(len(links), dtype=np.float32), (links[:, 0], links[:, 1])), shape=(n, n))
+    listing.data[:] = 1  # a link listed twice counts once
     direct = ((listing + listing.T) > 0).astype(np.float32).tocsr()
     co = (listing.T @ listing).tocsr()
     co.setdiag(0)

@@ -39,20 +39,13 @@ KEPT = 0.02  # pairs less probable than this are dropped before grouping (they c
 
 def _stories(graph: nx.DiGraph) -> tuple[list[tuple[str, dict]], list[tuple[int, int]]]:
     """Stories with a title in key order (ties break the same way for any file order) and the related
-    links between them as (lister, listed) index pairs."""
+    links between them as (lister, listed) index pairs, in no particular order (a link listed twice, twice)."""
     stories = [(node, data) for node, data in sorted(graph.nodes(data=True), key=lambda nd: nd[0])
                if data.get("kind") == STORY and data.get("title")]
     index = {key: i for i, (key, _) in enumerate(stories)}
-    related = set()
-    for u, links in graph.adjacency():  # plain dicts: an edge view costs a call per edge
-        i = index.get(u)
-        if i is None:
-            continue
-        for v, data in links.items():
-            j = index.get(v)
-            if j is not None and j != i and data.get("kind") == RELATED:
-                related.add((i, j))
-    return stories, sorted(related)
+    related = [(i, j) for u, links in graph.adjacency() if (i := index.get(u)) is not None  # plain dicts: no views
+               for v, data in links.items() if data.get("kind") == RELATED and (j := index.get(v)) is not None and j != i]
+    return stories, related
 
 
 def pair_candidates(graph: nx.DiGraph, settings: EventSettings = EventSettings(), also=()) -> Candidates:
@@ -226,7 +219,7 @@ def _close_pairs(vectors, hours: np.ndarray, window: float, least: float, chunk:
 
 def _listed_by(graph: nx.DiGraph, a: str, b: str) -> list[str]:
     """The files whose related lists link a and b (either direction)."""
-    links = (graph.succ[u].get(v) for u, v in ((a, b), (b, a)))
+    links = (graph.get_edge_data(u, v) for u, v in ((a, b), (b, a)))  # not graph.succ[u]: a view made per call
     return [data["listed_by"] for data in links if data and data.get("kind") == RELATED and "listed_by" in data]
 
 

@@ -39,7 +39,8 @@ KEPT = 0.02  # pairs less probable than this are dropped before grouping (they c
 
 def _stories(graph: nx.DiGraph) -> tuple[list[tuple[str, dict]], list[tuple[int, int]]]:
     """Stories with a title in key order (ties break the same way for any file order) and the related
-    links between them as (lister, listed) index pairs, in no particular order (a link listed twice, twice)."""
+    links between them as (lister, listed) index pairs, in the graph's order (not sorted: the pair matrix
+    made of them does not need it)."""
     stories = [(node, data) for node, data in sorted(graph.nodes(data=True), key=lambda nd: nd[0])
                if data.get("kind") == STORY and data.get("title")]
     index = {key: i for i, (key, _) in enumerate(stories)}

@@ -242,10 +242,21 @@ def _at(matrix, rows, cols) -> np.ndarray:
     return np.asarray(matrix[rows, cols]).ravel() if len(rows) else np.zeros(0, dtype=np.float32)
 
 
-def _cosines(matrix, rows, cols) -> np.ndarray:
+PAIR_CHUNK = 50_000  # pairs whose rows are gathered at once
+
+
+def _row_dots(left, right, rows, cols) -> np.ndarray:
+    """Per pair k, the dot product of left's row rows[k] and right's row cols[k], a chunk of pairs at a time:
+    gathered for every pair at once, the rows held each story's terms once per pair it is in (a few hundred
+    MB at four times azure-news, growing with the corpus); a chunk's gather is bounded."""
     if not len(rows):
         return np.zeros(0, dtype=np.float32)
-    return np.asarray(matrix[rows].multiply(matrix[cols]).sum(axis=1), dtype=np.float32).ravel()
+    return np.concatenate([np.asarray(left[rows[start:start + PAIR_CHUNK]].multiply(
+        right[cols[start:start + PAIR_CHUNK]]).sum(axis=1)).ravel() for start in range(0, len(rows), PAIR_CHUNK)])
+
+
+def _cosines(matrix, rows, cols) -> np.ndarray:
+    return _row_dots(matrix, matrix, rows, cols).astype(np.float32, copy=False)
 
 
 def _new_share(title_weights, other_binary, rows, cols) -> np.ndarray:
@@ -253,19 +264,19 @@ def _new_share(title_weights, other_binary, rows, cols) -> np.ndarray:
     total = np.asarray(title_weights.sum(axis=1), dtype=np.float64).ravel()
     shares = []
     for a, b in ((rows, cols), (cols, rows)):
-        kept = np.asarray(title_weights[a].multiply(other_binary[b]).sum(axis=1), dtype=np.float64).ravel()
+        kept = _row_dots(title_weights, other_binary, a, b).astype(np.float64)
         with np.errstate(invalid="ignore", divide="ignore"):
             shares.append(np.where(total[a] > 0, 1 - kept / np.where(total[a] > 0, total[a], 1), 0.0))
     return np.maximum(*shares)
 
 
-def candidate_pairs(stories: list[tuple[str, dict]], related: list[tuple[int, int]], window: float,
+def candidate_pairs(stories: list[tuple[str, dict]], related, window: float,
                     also=()) -> Candidates:
     """Candidate pairs of `stories` ((key, node data), key order) at most `window` hours apart whose whole texts
     have a cosine of at least FLOOR or that a related list links, directly or as co-cited, and verbatim copies
     (a shared copy_keys key) at any gap, with their features.
-    `related` holds (lister, listed) index pairs (repeats count once); `also`, (key, key) pairs computed whatever they are (their
-    `candidate` flag says whether they are candidates)."""
+    `related` holds (lister, listed) index pairs (an (m, 2) int array or a list of pairs; repeats count once);
+    `also`, (key, key) pairs computed whatever they are (their `candidate` flag says whether they are candidates)."""
     import scipy.sparse as sp
 
     from .events import _close_pairs
@@ -291,7 +302,7 @@ def candidate_pairs(stories: list[tuple[str, dict]], related: list[tuple[int, in
         return Candidates(keys, hours, outlets, empty, empty, np.zeros((0, len(FEATURES))), None, np.zeros(0, bool))
     rows, cols, _ = _close_pairs(text, hours, window, FLOOR)
     # related lists: direct links, and pairs listed together by a third story (co-citation)
-    links = np.array(related, dtype=np.int64).reshape(-1, 2)
+    links = np.asarray(related, dtype=np.int64).reshape(-1, 2)
     listing = sp.csr_matrix((np.ones(len(links), dtype=np.float32), (links[:, 0], links[:, 1])), shape=(n, n))
     listing.data[:] = 1  # a link listed twice counts once
     direct = ((listing + listing.T) > 0).astype(np.float32).tocsr()
@@ -330,12 +341,18 @@ def candidate_pairs(stories: list[tuple[str, dict]], related: list[tuple[int, in
     full_words_seen = words.counts([t + e + s for t, e, s in zip(title_words, excerpt_words, slug_tokens)])
     title_terms = _idf_weighted(words.counts(title_words), full_words_seen)
     title_named, full_named, title_words, full_words = title_things, full_named_seen > 0, title_terms, full_words_seen > 0
-    x = np.column_stack([
-        _cosines(title, rows, cols), _cosines(excerpt, rows, cols), _cosines(text, rows, cols),
-        _cosines(named, rows, cols), _cosines(slug, rows, cols), slug_known[rows] & slug_known[cols],
-        np.exp(-gap / 24), np.exp(-gap / 120),
-        _at(direct, rows, cols) > 0, np.log1p(_at(co, rows, cols)),
-        outlets[rows] == outlets[cols],
-        _new_share(title_named, full_named, rows, cols), _new_share(title_words, full_words, rows, cols),
-    ]).astype(np.float64)
+    # outlets compared as integer ids: gathering the fixed-width strings for two million pairs took 0.5 GB
+    outlet_ids = np.unique(outlets, return_inverse=True)[1]
+    columns = (  # in FEATURES order; computed and stored one at a time, not all held before stacking
+        lambda: _cosines(title, rows, cols), lambda: _cosines(excerpt, rows, cols), lambda: _cosines(text, rows, cols),
+        lambda: _cosines(named, rows, cols), lambda: _cosines(slug, rows, cols),
+        lambda: slug_known[rows] & slug_known[cols],
+        lambda: np.exp(-gap / 24), lambda: np.exp(-gap / 120),
+        lambda: _at(direct, rows, cols) > 0, lambda: np.log1p(_at(co, rows, cols)),
+        lambda: outlet_ids[rows] == outlet_ids[cols],
+        lambda: _new_share(title_named, full_named, rows, cols), lambda: _new_share(title_words, full_words, rows, cols),
+    )
+    x = np.empty((len(rows), len(columns)), dtype=np.float64)
+    for k, column in enumerate(columns):
+        x[:, k] = column()
     return Candidates(keys, hours, outlets, rows, cols, x, text, candidate)

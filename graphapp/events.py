@@ -37,16 +37,19 @@ COHESION = 0.5  # …and merge only if their cross mean is at least this share o
 KEPT = 0.02  # pairs less probable than this are dropped before grouping (they count 0)
 
 
-def _stories(graph: nx.DiGraph) -> tuple[list[tuple[str, dict]], list[tuple[int, int]]]:
+def _stories(graph: nx.DiGraph) -> tuple[list[tuple[str, dict]], np.ndarray]:
     """Stories with a title in key order (ties break the same way for any file order) and the related
-    links between them as (lister, listed) index pairs, in the graph's order (not sorted: the pair matrix
-    made of them does not need it)."""
+    links between them as (lister, listed) index rows of an int array, in the graph's order (not sorted: the
+    pair matrix made of them does not need it). An array, not a list of tuples: at twenty times azure-news the
+    3.2 million tuples held about 300 MB."""
     stories = [(node, data) for node, data in sorted(graph.nodes(data=True), key=lambda nd: nd[0])
                if data.get("kind") == STORY and data.get("title")]
     index = {key: i for i, (key, _) in enumerate(stories)}
-    related = [(i, j) for u, links in graph.adjacency() if (i := index.get(u)) is not None  # plain dicts: no views
-               for v, data in links.items() if data.get("kind") == RELATED and (j := index.get(v)) is not None and j != i]
-    return stories, related
+    related = np.fromiter((end for u, links in graph.adjacency() if (i := index.get(u)) is not None  # plain dicts
+                           for v, data in links.items()
+                           if data.get("kind") == RELATED and (j := index.get(v)) is not None and j != i
+                           for end in (i, j)), dtype=np.int64)
+    return stories, related.reshape(-1, 2)
 
 
 def pair_candidates(graph: nx.DiGraph, settings: EventSettings = EventSettings(), also=()) -> Candidates:

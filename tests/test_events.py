@@ -201,6 +201,25 @@ def test_time_banded_pairs_equal_the_full_similarity_matrix():
         assert np.allclose(cosine, full[rows, cols])
 
 
+@pytest.mark.corpus
+def test_pair_features_gathered_a_chunk_at_a_time_are_those_of_all_pairs_at_once(azure_graph, monkeypatch):
+    """The pair features gather the rows of a bounded chunk of pairs at a time (memory); with chunks of 1,000
+    and 997 pairs against one chunk of every pair, every feature of every azure-news pair is the same."""
+    import numpy as np
+
+    from graphapp import event_pairs
+    from graphapp.events import pair_candidates
+
+    monkeypatch.setattr(event_pairs, "PAIR_CHUNK", 10**9)
+    whole = pair_candidates(azure_graph)
+    assert len(whole.rows) > 20_000
+    for chunk in (1_000, 997):
+        monkeypatch.setattr(event_pairs, "PAIR_CHUNK", chunk)
+        chunked = pair_candidates(azure_graph)
+        assert np.array_equal(chunked.rows, whole.rows) and np.array_equal(chunked.cols, whole.cols)
+        assert np.array_equal(chunked.x, whole.x)
+
+
 def test_a_saga_pair_stays_apart(tmp_path):
     """Two events of one saga two days apart (a watchdog's report, then a court ruling), each covered by three
     outlets and linked by related lists: same subject words, but what differs (court, judge, remand vs

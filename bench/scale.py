@@ -1,9 +1,11 @@
-"""Scale benchmark (issue 16): azure-news copied N times, then every CLI command measured at each size.
+"""Scale benchmark (issue 16): azure-news copied N times, then every CLI command and the app's first view
+measured at each size.
 
     python bench/scale.py --factors 1,2                  # smoke run (a few minutes)
     python bench/scale.py --factors 1,4,10,20            # the issue's run
     python bench/scale.py --factor 4 --commands stats,export-gexf
     python bench/scale.py --factors 1,4 --cold-all       # every command with a new, empty parse cache
+    python bench/scale.py --factors 1,10 --commands stats,app   # the app: cold and cached first view
 
 Copy k of the corpus is time-disjoint from the others (every date moved by 4·k years: leap days stay
 leap days, so time differences inside a copy are unchanged), has its own hosts and outlets (every URL's
@@ -17,6 +19,9 @@ from the kernel's accounting of reaped children), wall seconds, peak resident me
 process tree (sampled every 10 ms), and at the end the log-log slope of CPU time against the factor
 (the exponent: 1.0 is linear). `stats` runs with a new empty parse cache (cold); the other commands,
 unless --cold-all, read the parse cache that run filled, so they measure build + analysis + output.
+`app` starts the Streamlit app on the corpus and loads it in headless Chromium (Debian's /usr/bin/chromium):
+wall is page load to the first network draw on the new server (cold), `cached` the median of three more pages
+on the same server; CPU and memory are the server's.
 """
 
 from __future__ import annotations
@@ -47,7 +52,9 @@ COMMANDS = {
     "topics": ["clusters", "--level", "topics"],
     "events": ["clusters", "--level", "events"],
     **{f"export-{fmt}": ["export", "--format", fmt, "-o", "{out}"] for fmt in EXPORTS},
+    "app": [],  # the Streamlit app's first view in headless Chromium (measure_app), not a CLI command
 }
+APP = "app"
 COUNTS = ["files", "articles", "merged", "stories", "outlets", "related_edges"]
 
 _URL_LINE = re.compile(r'^(\s*(?:- )?(?:webUrl|ampWebUrl|cdnAmpWebUrl|originalUrl): *"?)(https?://)([^/"?#:\s]+)(.*)$')
@@ -117,6 +124,56 @@ def measure(args: list[str], env: dict) -> dict:
     return {"cpu_s": round(cpu, 2), "wall_s": round(wall, 2), "peak_mb": round(peak), "stdout": out.decode()}
 
 
+def measure_app(data: Path, env: dict, app: Path, cached_runs: int = 3) -> dict:
+    """The app on a new server: page load to the first network draw in headless Chromium, cold (the server builds,
+    analyses and lays out; the parse cache as the CLI commands have it) and then cached (new pages, same server),
+    with the server's CPU seconds over all of it and the peak memory of its process tree."""
+    import socket
+    import statistics
+    import urllib.request
+
+    from app import ARGS, CHROMIUM, wait_drawn
+    from playwright.sync_api import sync_playwright
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(app),
+                                "--server.port", str(port), "--server.headless", "true", "--server.address", "127.0.0.1"],
+                               env={**os.environ, **env, "GRAPHAPP_PATHS": str(data),
+                                    "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    meter = PeakMemory(process.pid)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(url + "_stcore/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            loads = []
+            for _ in range(1 + cached_runs):
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                start = time.perf_counter()
+                page.goto(url, wait_until="commit")
+                wait_drawn(page, timeout=1200)
+                loads.append(time.perf_counter() - start)
+                page.close()
+            browser.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+    peak = meter.stop()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"cpu_s": round(cpu, 2), "wall_s": round(loads[0], 2), "peak_mb": round(peak),
+            "cached_s": round(statistics.median(loads[1:]), 2), "stdout": ""}
+
+
 def graphapp(*args: str) -> list[str]:
     return [sys.executable, "-m", "graphapp", *args, "--quiet"]
 
@@ -128,14 +185,15 @@ def run_factor(factor: int, source: Path, commands: list[str], out_dir: Path, co
     rows = {}
     for name in commands:
         cache = tempfile.mkdtemp(prefix="graphapp-scale-cold-") if name == "stats" or cold_all else shared_cache
+        env = {**base_env, "GRAPHAPP_CACHE_DIR": cache}
         args = [a.replace("{out}", str(out_dir / f"x{factor}.{name}")) for a in COMMANDS[name]]
-        row = measure(graphapp(*args, str(data)), {**base_env, "GRAPHAPP_CACHE_DIR": cache})
+        row = measure_app(data, env, Path(code or ROOT) / "graphapp" / "app.py") if name == APP else measure(graphapp(*args, str(data)), env)
         if name == "stats":
             row["counts"] = json.loads(row["stdout"])
             if not cold_all:  # the other commands read the parse cache this cold run filled
                 shutil.rmtree(shared_cache)
                 shared_cache = cache
-        if args[0] == "export":
+        if args[:1] == ["export"]:
             target = out_dir / f"x{factor}.{name}"
             row["bytes"] = target.stat().st_size
             target.unlink()
@@ -144,7 +202,8 @@ def run_factor(factor: int, source: Path, commands: list[str], out_dir: Path, co
         del row["stdout"]
         rows[name] = row
         print(f"x{factor:<3} {name:<20} cpu {row['cpu_s']:8.2f} s  wall {row['wall_s']:8.2f} s  peak {row['peak_mb']:6} MB"
-              + (f"  {row['bytes']:,} bytes" if "bytes" in row else ""), flush=True)
+              + (f"  {row['bytes']:,} bytes" if "bytes" in row else "")
+              + (f"  (cold first view; cached: {row['cached_s']:.2f} s)" if "cached_s" in row else ""), flush=True)
     shutil.rmtree(shared_cache, ignore_errors=True)
     return rows
 

@@ -21,7 +21,7 @@ process tree (sampled every 10 ms), and at the end the log-log slope of CPU time
 unless --cold-all, read the parse cache that run filled, so they measure build + analysis + output.
 `app` starts the Streamlit app on the corpus and loads it in headless Chromium (Debian's /usr/bin/chromium):
 wall is page load to the first network draw on the new server (cold), `cached` the median of three more pages
-on the same server; CPU and memory are the server's.
+on the same server, both read from the browser's clocks; CPU and memory are the server's.
 """
 
 from __future__ import annotations
@@ -125,14 +125,14 @@ def measure(args: list[str], env: dict) -> dict:
 
 
 def measure_app(data: Path, env: dict, app: Path, cached_runs: int = 3) -> dict:
-    """The app on a new server: page load to the first network draw in headless Chromium, cold (the server builds,
-    analyses and lays out; the parse cache as the CLI commands have it) and then cached (new pages, same server),
-    with the server's CPU seconds over all of it and the peak memory of its process tree."""
+    """The app on a new server: page load to the first network draw in headless Chromium (browser clocks), cold
+    (the server builds, analyses and lays out; the parse cache as the CLI commands have it) and then cached (new
+    pages, same server), with the server's CPU seconds over all of it and the peak memory of its process tree."""
     import socket
     import statistics
     import urllib.request
 
-    from app import ARGS, CHROMIUM, wait_drawn
+    from app import ARGS, CHROMIUM, drawn_since_navigation, wait_drawn
     from playwright.sync_api import sync_playwright
 
     with socket.socket() as s:
@@ -158,10 +158,9 @@ def measure_app(data: Path, env: dict, app: Path, cached_runs: int = 3) -> dict:
             loads = []
             for _ in range(1 + cached_runs):
                 page = browser.new_page(viewport={"width": 1400, "height": 1000})
-                start = time.perf_counter()
                 page.goto(url, wait_until="commit")
                 wait_drawn(page, timeout=1200)
-                loads.append(time.perf_counter() - start)
+                loads.append(drawn_since_navigation(page))
                 page.close()
             browser.close()
     finally:
